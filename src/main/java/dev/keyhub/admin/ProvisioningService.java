@@ -1,0 +1,227 @@
+package dev.keyhub.admin;
+
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.DatabaseAdmin;
+import dev.keyhub.tenancy.DbServers;
+import dev.keyhub.tenancy.ServerAddress;
+import dev.keyhub.tenancy.TenantAccess;
+import dev.keyhub.tenancy.TenantDirectory;
+import dev.keyhub.tenancy.TenantPools;
+import dev.keyhub.tenancy.TenantSchema;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+
+/**
+ * Creates and deletes tenants. Every step is recorded in the catalog before it is taken, and a failure
+ * part-way undoes what was done: no database is left without a catalog row, and no catalog row points at
+ * no database. What cannot be undone at once (the server is unreachable) is left in state FAILED or
+ * DELETING for {@link ProvisioningRecovery} to finish.
+ */
+@ApplicationScoped
+public class ProvisioningService {
+
+    private static final Logger LOG = Logger.getLogger(ProvisioningService.class);
+
+    /** Slugs that would collide with routes or mislead: never a tenant's. */
+    static final Set<String> RESERVED_SLUGS = Set.of("current", "admin", "api", "auth", "login", "logout", "join",
+            "me", "q", "health", "metrics", "openapi", "swagger", "static", "assets", "www", "root", "system",
+            "keyhub", "postgres", "template", "tenant", "tenants", "public", "default", "null", "undefined");
+
+    private static final String INITIALISE_SQL = """
+            WITH u AS (INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id),
+                 i AS (INSERT INTO user_identities (user_id, provider, provider_sub) SELECT id, $3, $4 FROM u),
+                 m AS (INSERT INTO memberships (user_id, role) SELECT id, 'admin' FROM u)
+            SELECT (""" + TenantSchema.VERSION_SQL + ")";
+
+    private static final String PLACEMENT_SQL = """
+            SELECT s.id FROM db_servers s
+            LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
+            WHERE s.status = 'active'
+            GROUP BY s.id, s.capacity
+            HAVING count(t.id) < s.capacity
+            ORDER BY count(t.id)::float8 / greatest(s.capacity, 1), s.id
+            LIMIT 1""";
+
+    private final TenantRepository tenants;
+    private final DbServers servers;
+    private final DatabaseAdmin databases;
+    private final TenantDirectory directory;
+    private final TenantPools pools;
+    private final ProvisioningHooks hooks;
+    private final String identityProvider;
+    private final String template;
+
+    public ProvisioningService(TenantRepository tenants, DbServers servers, DatabaseAdmin databases,
+            TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks,
+            @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
+            dev.keyhub.tenancy.TenancyConfig config) {
+        this.tenants = tenants;
+        this.servers = servers;
+        this.databases = databases;
+        this.directory = directory;
+        this.pools = pools;
+        this.hooks = hooks;
+        this.identityProvider = identityProvider;
+        this.template = config.tenancy().templateDatabase();
+    }
+
+    /**
+     * Creates a tenant with its own database copied from the template, its owner as first admin, and returns
+     * it ACTIVE. Fails with 400 {@code slug_reserved}, 409 {@code slug_taken}, 503 {@code no_capacity}, or
+     * 500 {@code provisioning_failed} naming the failed step (after undoing the earlier ones).
+     */
+    public Uni<Tenant> provision(CreateTenantRequest request) {
+        if (RESERVED_SLUGS.contains(request.slug()) || TenantAccess.asId(request.slug()) != null) {
+            return Uni.createFrom().failure(ProblemException.badRequest("slug_reserved",
+                    "The slug '" + request.slug() + "' is reserved."));
+        }
+        UUID id = UUID.randomUUID();
+        return hooks.before(ProvisioningStep.RECORD, id)
+                .chain(() -> record(id, request))
+                .chain(tenant -> build(tenant, request)
+                        .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
+                        .onFailure().call(e -> undo(tenant, ((StepFailure) e)))
+                        .onFailure().transform(e -> failure((StepFailure) e)));
+    }
+
+    private Uni<Tenant> build(Tenant tenant, CreateTenantRequest request) {
+        return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
+                databases.createFromTemplate(server, tenant.databaseName, template))
+                .chain(() -> step(ProvisioningStep.INITIALISE, tenant, initialise(server, tenant, request)))
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant.id, version))));
+    }
+
+    private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
+        return hooks.before(step, tenant.id).chain(() -> work)
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(step, e));
+    }
+
+    private Uni<Tenant> record(UUID id, CreateTenantRequest request) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(s -> s.createNativeQuery(PLACEMENT_SQL, String.class).getSingleResultOrNull())
+                .chain(serverId -> {
+                    if (serverId == null) {
+                        throw ProblemException.unavailable("no_capacity",
+                                "No database server has room for another tenant.", 60);
+                    }
+                    Tenant t = new Tenant();
+                    t.id = id;
+                    t.slug = request.slug();
+                    t.name = request.name().strip();
+                    t.type = request.typeOrDefault();
+                    t.status = TenantStatus.PROVISIONING;
+                    t.dbServerId = serverId;
+                    t.databaseName = databaseName(id);
+                    t.createdAt = OffsetDateTime.now();
+                    t.updatedAt = t.createdAt;
+                    return tenants.persistAndFlush(t);
+                }))
+                .onFailure(ProvisioningService::uniqueViolation)
+                .transform(e -> ProblemException.conflict("slug_taken",
+                        "The slug '" + request.slug() + "' is taken."));
+    }
+
+    private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
+        CreateTenantRequest.Owner owner = request.owner();
+        return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
+                .execute(Tuple.of(owner.email().strip(), owner.name(), identityProvider, owner.subject()))
+                .map(rows -> rows.iterator().next().getString(0)));
+    }
+
+    private Uni<Tenant> activate(UUID id, String version) {
+        return Panache.withTransaction(() -> tenants.findById(id).invoke(t -> {
+            t.status = TenantStatus.ACTIVE;
+            t.schemaVersion = version;
+        }));
+    }
+
+    /** Undoes a failed provisioning: drop the database, then the catalog row; FAILED if the drop fails. */
+    private Uni<Void> undo(Tenant tenant, StepFailure failure) {
+        LOG.warnf(failure.getCause(), "Provisioning of tenant %s failed at step %s; undoing", tenant.id,
+                failure.step.wireName());
+        return servers.address(tenant.dbServerId)
+                .chain(server -> databases.dropIfExists(server, tenant.databaseName))
+                .chain(() -> Panache.withTransaction(() -> tenants.deleteById(tenant.id)))
+                .replaceWithVoid()
+                .onFailure().call(e -> {
+                    LOG.errorf(e, "Could not undo provisioning of tenant %s; marking it FAILED", tenant.id);
+                    return Panache.withTransaction(() -> tenants.update(
+                            "status = ?1, failure = ?2 where id = ?3", TenantStatus.FAILED,
+                            "failed at " + failure.step.wireName(), tenant.id)).replaceWithVoid()
+                            .onFailure().recoverWithNull();
+                })
+                .onFailure().recoverWithNull();
+    }
+
+    private static ProblemException failure(StepFailure failure) {
+        if (failure.getCause() instanceof ProblemException p) {
+            return p.with("step", failure.step.wireName());
+        }
+        return new ProblemException(500, "provisioning_failed", "Provisioning failed",
+                "Creating the tenant failed at step '" + failure.step.wireName() + "'; nothing was kept.")
+                .with("step", failure.step.wireName());
+    }
+
+    /**
+     * Deletes a tenant: DELETING is recorded first, then its pool is closed and its database dropped, then it
+     * is DELETED. Deleting a deleted tenant does nothing; 409 for one still being created.
+     */
+    public Uni<Void> delete(UUID id) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.status == TenantStatus.DELETED) {
+                return Uni.createFrom().voidItem();
+            }
+            if (tenant.status == TenantStatus.PROVISIONING) {
+                return Uni.createFrom().failure(ProblemException.conflict("tenant_not_ready",
+                        "The tenant is still being created."));
+            }
+            return Panache.withTransaction(() -> tenants.update("status = ?1 where id = ?2", TenantStatus.DELETING, id))
+                    .chain(() -> directory.forget(tenant.slug, id))
+                    .chain(() -> pools.evict(id))
+                    .chain(() -> servers.address(tenant.dbServerId))
+                    .chain(server -> databases.dropIfExists(server, tenant.databaseName))
+                    .chain(() -> Panache.withTransaction(() -> tenants.update(
+                            "status = ?1, deletedAt = ?2 where id = ?3", TenantStatus.DELETED, OffsetDateTime.now(), id)))
+                    .chain(() -> directory.forget(tenant.slug, id));
+        });
+    }
+
+    /** Database names come from the tenant id only, never from input. */
+    static String databaseName(UUID id) {
+        return "kh_t_" + id.toString().replace("-", "");
+    }
+
+    private static boolean uniqueViolation(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof PgException pg && "23505".equals(pg.getSqlState())
+                    || c instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failure tagged with the provisioning step it happened in. */
+    static final class StepFailure extends RuntimeException {
+        final ProvisioningStep step;
+
+        StepFailure(ProvisioningStep step, Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.step = step;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.keyhub.admin;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.catalog.TenantType;
+
+/** A tenant as platform admins see it. */
+public record TenantView(UUID id, String slug, String name, TenantType type, TenantStatus status, String server,
+        String databaseName, String schemaVersion, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+        OffsetDateTime deletedAt) {
+
+    static TenantView of(Tenant t) {
+        return new TenantView(t.id, t.slug, t.name, t.type, t.status, t.dbServerId, t.databaseName, t.schemaVersion,
+                t.createdAt, t.updatedAt, t.deletedAt);
+    }
+}

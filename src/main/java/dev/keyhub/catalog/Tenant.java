@@ -1,0 +1,44 @@
+package dev.keyhub.catalog;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A tenant as the catalog records it: where its database lives and which state it is in. */
+@Entity
+@Table(name = "tenants")
+public class Tenant {
+
+    @Id
+    public UUID id;
+    public String slug;
+    public String name;
+    public TenantType type;
+    @Enumerated(EnumType.STRING)
+    public TenantStatus status;
+    @Column(name = "organization_id")
+    public UUID organizationId;
+    @Column(name = "db_server_id")
+    public String dbServerId;
+    @Column(name = "database_name")
+    public String databaseName;
+    @Column(name = "schema_version")
+    public String schemaVersion;
+    public String failure;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    @Column(name = "updated_at")
+    public OffsetDateTime updatedAt;
+    @Column(name = "deleted_at")
+    public OffsetDateTime deletedAt;
+
+    public TenantRef ref() {
+        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion);
+    }
+}

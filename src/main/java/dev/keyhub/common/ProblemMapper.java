@@ -1,0 +1,134 @@
+package dev.keyhub.common;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * Renders every failure as {@code application/problem+json}. Nothing from an exception's internals (stack,
+ * SQL, class names) reaches the client: unexpected failures are logged and answered with a generic 500.
+ */
+public class ProblemMapper {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    private final ObjectMapper json;
+
+    public ProblemMapper(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        Response.ResponseBuilder rb = build(new Problem(e.status(), e.code(), e.title(), e.getMessage(), List.of(),
+                e.extensions()));
+        e.headers().forEach(rb::header);
+        return rb.build();
+    }
+
+    @ServerExceptionMapper
+    public Response validation(ConstraintViolationException e) {
+        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new Problem.FieldError(field(v), v.getMessage()))
+                .sorted(Comparator.comparing(Problem.FieldError::field))
+                .toList();
+        String detail = errors.stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
+        return build(new Problem(400, "validation_failed", "Invalid request", detail, errors, Map.of())).build();
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        String detail = "The request body is not valid JSON for this operation.";
+        if (e instanceof MismatchedInputException m && !(m instanceof InvalidFormatException) && !m.getPath().isEmpty()) {
+            detail = "Wrong type or shape for '" + path(m) + "'.";
+        } else if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            detail = "Invalid value for '" + path(m) + "'.";
+        }
+        return build(Problem.of(400, "malformed_json", "Malformed request body", detail)).build();
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class })
+    public Response unauthorized(RuntimeException e) {
+        return build(Problem.of(401, "unauthenticated", "Unauthorized",
+                "A valid bearer token is required.")).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return build(Problem.of(403, "forbidden", "Forbidden", "The caller may not perform this operation.")).build();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return badJson(json);
+        }
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("Request failed", e);
+            return build(Problem.of(status, "internal_error", "Internal error", "The request could not be completed."))
+                    .build();
+        }
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        String title = type != null ? type.getReasonPhrase() : "Error";
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 415 -> "unsupported_media_type";
+            default -> "http_" + status;
+        };
+        return build(Problem.of(status, code, title, null)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        LOG.error("Unexpected failure", e);
+        return build(Problem.of(500, "internal_error", "Internal error", "The request could not be completed."))
+                .build();
+    }
+
+    private Response.ResponseBuilder build(Problem problem) {
+        String body;
+        try {
+            body = json.writeValueAsString(problem.body());
+        } catch (JsonProcessingException e) {
+            body = "{\"status\":" + problem.status() + ",\"code\":\"" + problem.code() + "\"}";
+        }
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(body);
+    }
+
+    private static String field(ConstraintViolation<?> v) {
+        // "create.request.owner.email" -> "owner.email": drop the method and parameter names.
+        String path = v.getPropertyPath().toString();
+        String[] parts = path.split("\\.", 3);
+        return parts.length == 3 ? parts[2] : parts[parts.length - 1];
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

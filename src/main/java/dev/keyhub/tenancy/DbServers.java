@@ -1,0 +1,83 @@
+package dev.keyhub.tenancy;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.keyhub.catalog.DbServer;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Resolves database servers (rows of {@code db_servers}) to addresses with credentials. Servers change
+ * rarely, so their addresses are kept in memory once looked up.
+ */
+@ApplicationScoped
+public class DbServers {
+
+    private final TenancyConfig config;
+    private final String catalogUrl;
+    private final String catalogUser;
+    private final String catalogPassword;
+    private final Map<String, ServerAddress> known = new ConcurrentHashMap<>();
+
+    public DbServers(TenancyConfig config,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String catalogUrl,
+            @ConfigProperty(name = "quarkus.datasource.username") String catalogUser,
+            @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword) {
+        this.config = config;
+        this.catalogUrl = catalogUrl;
+        this.catalogUser = catalogUser;
+        this.catalogPassword = catalogPassword;
+    }
+
+    /** The address of a registered server; fails with {@link IllegalStateException} for an unknown one. */
+    @WithSession
+    public Uni<ServerAddress> address(String serverId) {
+        ServerAddress cached = known.get(serverId);
+        if (cached != null) {
+            return Uni.createFrom().item(cached);
+        }
+        return Panache.getSession().chain(s -> s.find(DbServer.class, serverId))
+                .onItem().ifNull().failWith(() -> new IllegalStateException("unknown database server " + serverId))
+                .map(server -> {
+            ServerAddress address = addressOf(server);
+            known.put(serverId, address);
+            return address;
+        });
+    }
+
+    /** The address of a server row, without consulting the catalog. */
+    public ServerAddress addressOf(DbServer server) {
+        if (server.usesCatalogConnection) {
+            PgConnectOptions catalog = PgConnectOptions.fromUri(catalogUrl.replaceFirst("^vertx-reactive:", ""));
+            return new ServerAddress(catalog.getHost(), catalog.getPort(), catalogUser, catalogPassword,
+                    server.maintenanceDb);
+        }
+        TenancyConfig.Credentials credentials = config.credentials().get(server.credentialsRef);
+        if (credentials == null) {
+            throw new IllegalStateException("no credentials configured for database server " + server.id);
+        }
+        return new ServerAddress(server.host, server.port, credentials.username(), credentials.password(),
+                server.maintenanceDb);
+    }
+
+    /** The address of the catalog's own server. */
+    public ServerAddress catalogServer() {
+        DbServer server = new DbServer();
+        server.id = DbServer.CATALOG_SERVER;
+        server.usesCatalogConnection = true;
+        server.maintenanceDb = "postgres";
+        return addressOf(server);
+    }
+
+    /** Forgets a cached address, after a server was changed. */
+    public void forget(String serverId) {
+        known.remove(serverId);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.keyhub.tenancy;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.keyhub.catalog.DbServer;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Keeps one template database per tenant-hosting server at the newest tenant schema, so that a tenant is
+ * created by copying it ({@code CREATE DATABASE … TEMPLATE}) rather than by replaying changesets. Nothing
+ * keeps a connection to a template open: PostgreSQL refuses to copy a database that has one.
+ */
+@ApplicationScoped
+public class Templates {
+
+    private static final Logger LOG = Logger.getLogger(Templates.class);
+
+    private final DataSource catalog;
+    private final DbServers servers;
+    private final TenantSchema schema;
+    private final String templateName;
+
+    public Templates(DataSource catalog, DbServers servers, TenantSchema schema, TenancyConfig config) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.schema = schema;
+        this.templateName = config.tenancy().templateDatabase();
+    }
+
+    /** At start-up: registers the catalog's own server and brings every server's template up to date. */
+    void onStart(@Observes StartupEvent event) {
+        registerCatalogServer();
+        for (DbServer server : activeServers()) {
+            String version = ensureTemplate(servers.addressOf(server), server.templateDatabase);
+            recordVersion(server.id, version);
+            LOG.infof("Template %s on server %s is at tenant schema %s", server.templateDatabase, server.id, version);
+        }
+    }
+
+    /** Creates the template if missing and migrates it; returns its schema version. Blocking. */
+    public String ensureTemplate(ServerAddress address, String template) {
+        try (Connection c = DriverManager.getConnection(address.jdbcUrl(address.maintenanceDb()), address.user(),
+                address.password())) {
+            boolean exists;
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                ps.setString(1, template);
+                exists = ps.executeQuery().next();
+            }
+            if (!exists) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE DATABASE " + quoteIdentifier(template));
+                } catch (SQLException e) {
+                    if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another replica
+                        throw e;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not prepare template " + template + " on " + address, e);
+        }
+        return schema.update(address, template);
+    }
+
+    public String templateName() {
+        return templateName;
+    }
+
+    private void registerCatalogServer() {
+        try (Connection c = catalog.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO db_servers (id, uses_catalog_connection, region, template_database)
+                        VALUES (?, true, 'default', ?) ON CONFLICT (id) DO NOTHING""")) {
+            ps.setString(1, DbServer.CATALOG_SERVER);
+            ps.setString(2, templateName);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not register the catalog's database server", e);
+        }
+    }
+
+    private List<DbServer> activeServers() {
+        List<DbServer> result = new ArrayList<>();
+        try (Connection c = catalog.getConnection();
+                Statement st = c.createStatement();
+                var rs = st.executeQuery("""
+                        SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, template_database
+                        FROM db_servers WHERE status <> 'disabled' ORDER BY id""")) {
+            while (rs.next()) {
+                DbServer s = new DbServer();
+                s.id = rs.getString(1);
+                s.host = rs.getString(2);
+                s.port = (Integer) rs.getObject(3);
+                s.maintenanceDb = rs.getString(4);
+                s.usesCatalogConnection = rs.getBoolean(5);
+                s.credentialsRef = rs.getString(6);
+                s.templateDatabase = rs.getString(7);
+                result.add(s);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not list database servers", e);
+        }
+        return result;
+    }
+
+    private void recordVersion(String serverId, String version) {
+        try (Connection c = catalog.getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE db_servers SET template_version = ? WHERE id = ?")) {
+            ps.setString(1, version);
+            ps.setString(2, serverId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not record template version", e);
+        }
+    }
+
+    /** Quotes a server-generated identifier (never user input) for SQL. */
+    public static String quoteIdentifier(String name) {
+        if (!name.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("not a generated identifier: " + name);
+        }
+        return "\"" + name + "\"";
+    }
+}

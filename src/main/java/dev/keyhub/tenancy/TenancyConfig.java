@@ -1,0 +1,74 @@
+package dev.keyhub.tenancy;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How requests find their tenant and how tenant databases are reached. */
+@ConfigMapping(prefix = "keyhub")
+public interface TenancyConfig {
+
+    /** Tenant resolution. */
+    Tenancy tenancy();
+
+    /** Per-tenant connection pools and the connection budget. */
+    Pools pools();
+
+    /** Provisioning and its recovery. */
+    Provisioning provisioning();
+
+    /** Credentials for database servers registered with a {@code credentials_ref}, by that reference. */
+    Map<String, Credentials> credentials();
+
+    interface Tenancy {
+        /** Name of the token claim that names the caller's tenant (a slug or a tenant id). */
+        @WithDefault("tenant")
+        String claim();
+
+        /** Name of the template database kept at the newest tenant schema on every server. */
+        @WithDefault("keyhub_template")
+        String templateDatabase();
+    }
+
+    interface Pools {
+        /** Largest number of connections one tenant's pool may open. */
+        @WithDefault("2")
+        int maxSizePerTenant();
+
+        /**
+         * Most connections all tenant pools together may hold open on one database server. Keep it well under
+         * that server's {@code max_connections}, leaving room for the catalog and administration.
+         */
+        @WithDefault("40")
+        int connectionBudget();
+
+        /** How long a request waits for room in the budget (or a connection) before it gets 503. */
+        @WithDefault("2s")
+        Duration acquireTimeout();
+
+        /** A tenant pool unused for this long is closed. */
+        @WithDefault("5m")
+        Duration idleTimeout();
+
+        /** The Retry-After, in seconds, sent with a 503 when the budget is exhausted. */
+        @WithDefault("1")
+        int retryAfterSeconds();
+    }
+
+    interface Provisioning {
+        /**
+         * A tenant still PROVISIONING or DELETING this long after its last change is taken to be abandoned (its
+         * replica crashed) and is finished by the recovery sweep.
+         */
+        @WithDefault("10m")
+        Duration staleAfter();
+    }
+
+    interface Credentials {
+        String username();
+
+        String password();
+    }
+}

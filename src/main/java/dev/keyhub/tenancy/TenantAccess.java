@@ -1,0 +1,144 @@
+package dev.keyhub.tenancy;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.ProblemException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Resolves the tenant a request is for and checks that the caller belongs to it. This is the one place
+ * where a tenant is chosen: from the path ({@code /api/tenants/{slug}}) or, for {@code current}, from the
+ * token's tenant claim. A token that names a tenant cannot be used on another tenant's path.
+ */
+@ApplicationScoped
+public class TenantAccess {
+
+    public static final String CURRENT = "current";
+    private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+    private static final String MEMBER_SQL = """
+            SELECT u.id, u.email, u.name, u.icon, m.id, m.role, m.created_at
+            FROM user_identities i
+            JOIN users u ON u.id = i.user_id
+            JOIN memberships m ON m.user_id = u.id AND m.left_at IS NULL
+            WHERE i.provider = $1 AND i.provider_sub = $2""";
+
+    private final JsonWebToken jwt;
+    private final TenantDirectory directory;
+    private final TenantPools pools;
+    private final String claimName;
+
+    public TenantAccess(JsonWebToken jwt, TenantDirectory directory, TenantPools pools, TenancyConfig config) {
+        this.jwt = jwt;
+        this.directory = directory;
+        this.pools = pools;
+        this.claimName = config.tenancy().claim();
+    }
+
+    /**
+     * The tenant named by the path segment and the caller's membership in it. Fails with 404 for an unknown
+     * tenant, 403 for a token of another tenant or a caller who is not a member, 403/410 for a suspended or
+     * deleted tenant, 503 when its database cannot be reached in time.
+     */
+    public Uni<TenantContext> resolve(String pathTenant) {
+        String claim = claim();
+        String wanted;
+        if (CURRENT.equals(pathTenant)) {
+            if (claim == null) {
+                return Uni.createFrom().failure(ProblemException.badRequest("no_tenant_claim",
+                        "The token names no tenant (claim '" + claimName + "'), so 'current' cannot be used."));
+            }
+            wanted = claim;
+        } else {
+            if (!SLUG.matcher(pathTenant).matches()) {
+                return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found",
+                        "No tenant '" + pathTenant + "'."));
+            }
+            if (claim != null && !claim.equals(pathTenant) && asId(claim) == null) {
+                return Uni.createFrom().failure(mismatch());
+            }
+            wanted = pathTenant;
+        }
+        return lookup(wanted)
+                .invoke(ref -> {
+                    if (claim != null && !claim.equals(ref.slug()) && !claim.equals(ref.id().toString())) {
+                        throw mismatch();
+                    }
+                    checkUsable(ref);
+                })
+                .chain(ref -> member(ref).map(m -> new TenantContext(ref, m)));
+    }
+
+    private Uni<TenantRef> lookup(String slugOrId) {
+        UUID id = asId(slugOrId);
+        if (id != null) {
+            return directory.liveById(id);
+        }
+        if (SLUG.matcher(slugOrId).matches()) {
+            return directory.bySlug(slugOrId);
+        }
+        return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found",
+                "The token's tenant claim names no tenant."));
+    }
+
+    /** The claim as a tenant id, or null when it is not one (then it is a slug; slugs are never UUID-shaped). */
+    public static UUID asId(String value) {
+        if (value.length() != 36) {
+            return null;
+        }
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private Uni<Member> member(TenantRef ref) {
+        return pools.withConnection(ref, c -> c.preparedQuery(MEMBER_SQL)
+                .execute(Tuple.of(jwt.getIssuer(), jwt.getSubject())))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        throw ProblemException.forbidden("not_a_member", "The caller is not a member of this tenant.");
+                    }
+                    Row r = rows.iterator().next();
+                    return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
+                            r.getString(5), r.getOffsetDateTime(6));
+                });
+    }
+
+    private static void checkUsable(TenantRef ref) {
+        switch (ref.status()) {
+            case ACTIVE -> {
+            }
+            case SUSPENDED -> throw ProblemException.forbidden("tenant_suspended",
+                    "Tenant '" + ref.slug() + "' is suspended.");
+            case PROVISIONING -> throw ProblemException.conflict("tenant_not_ready",
+                    "Tenant '" + ref.slug() + "' is still being created.");
+            default -> throw new ProblemException(410, "tenant_deleted", "Gone",
+                    "Tenant '" + ref.slug() + "' was deleted.");
+        }
+    }
+
+    private String claim() {
+        Object value = jwt.getClaim(claimName);
+        if (value == null) {
+            return null;
+        }
+        String s = value.toString();
+        if (value instanceof jakarta.json.JsonString js) {
+            s = js.getString();
+        }
+        return s.isBlank() ? null : s;
+    }
+
+    private static ProblemException mismatch() {
+        return ProblemException.forbidden("tenant_mismatch", "The token belongs to another tenant.");
+    }
+}

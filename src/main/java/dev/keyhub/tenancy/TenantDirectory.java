@@ -1,0 +1,69 @@
+package dev.keyhub.tenancy;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.common.ProblemException;
+import io.quarkus.cache.Cache;
+import io.quarkus.cache.CacheName;
+import io.quarkus.cache.CacheResult;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Finds tenants in the catalog for the request path. Results are cached per replica for a short time
+ * ({@code quarkus.cache.caffeine."tenants".expire-after-write}); lifecycle changes invalidate them at once
+ * on the replica that made them.
+ */
+@ApplicationScoped
+public class TenantDirectory {
+
+    public static final String CACHE = "tenants";
+    private final TenantRepository tenants;
+    private final Cache cache;
+
+    public TenantDirectory(TenantRepository tenants, @CacheName(CACHE) Cache cache) {
+        this.tenants = tenants;
+        this.cache = cache;
+    }
+
+    /**
+     * The live tenant with this slug. Fails with 404 {@code tenant_not_found} when there is none, and with 410
+     * {@code tenant_deleted} when the slug belonged to a tenant that was deleted.
+     */
+    @CacheResult(cacheName = CACHE)
+    public Uni<TenantRef> bySlug(String slug) {
+        return tenants.findLiveBySlug(slug).chain(found -> found.map(t -> Uni.createFrom().item(t.ref()))
+                .orElseGet(() -> tenants.existsDeletedWithSlug(slug).map(deleted -> {
+                    throw deleted
+                            ? new ProblemException(410, "tenant_deleted", "Gone", "Tenant '" + slug + "' was deleted.")
+                            : ProblemException.notFound("tenant_not_found", "No tenant '" + slug + "'.");
+                })));
+    }
+
+    /** The live tenant with this id, for a token claim that names the tenant by id; 404 when there is none. */
+    @CacheResult(cacheName = CACHE)
+    public Uni<TenantRef> liveById(UUID id) {
+        return tenants.findOne(id).map(found -> found
+                .filter(t -> t.status != dev.keyhub.catalog.TenantStatus.DELETED
+                        && t.status != dev.keyhub.catalog.TenantStatus.FAILED)
+                .map(Tenant::ref)
+                .orElseThrow(() -> ProblemException.notFound("tenant_not_found", "No tenant " + id + ".")));
+    }
+
+    /** The tenant with this id, in whatever state; 404 {@code tenant_not_found} when there is none. */
+    public Uni<Tenant> byId(UUID id) {
+        return tenants.findOne(id).map(Optional::orElseThrow)
+                .onFailure(java.util.NoSuchElementException.class)
+                .transform(e -> ProblemException.notFound("tenant_not_found", "No tenant " + id + "."));
+    }
+
+    /** Drops what this replica cached about a tenant, after its state changed. */
+    public Uni<Void> forget(String slug, UUID id) {
+        return cache.invalidate(slug).chain(() -> cache.invalidate(id));
+    }
+}

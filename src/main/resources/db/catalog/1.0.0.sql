@@ -1,0 +1,93 @@
+--liquibase formatted sql
+
+--changeset keyhub:catalog-1.0.0-organizations
+CREATE TABLE organizations (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    slug text NOT NULL UNIQUE,
+    settings jsonb,
+    status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE organization_domains (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    domain text NOT NULL UNIQUE,
+    is_verified boolean NOT NULL DEFAULT false,
+    verified_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX organization_domains_org ON organization_domains (organization_id);
+--rollback DROP TABLE organization_domains;
+--rollback DROP TABLE organizations;
+
+--changeset keyhub:catalog-1.0.0-db-servers
+CREATE TABLE db_servers (
+    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    host text,
+    port integer CHECK (port BETWEEN 1 AND 65535),
+    maintenance_db text NOT NULL DEFAULT 'postgres',
+    uses_catalog_connection boolean NOT NULL DEFAULT false,
+    region text NOT NULL DEFAULT 'default',
+    capacity integer NOT NULL DEFAULT 1000 CHECK (capacity >= 0),
+    credentials_ref text,
+    template_database text NOT NULL DEFAULT 'keyhub_template',
+    template_version text,
+    status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'draining', 'disabled')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (uses_catalog_connection OR (host IS NOT NULL AND port IS NOT NULL))
+);
+--rollback DROP TABLE db_servers;
+
+--changeset keyhub:catalog-1.0.0-tenants
+CREATE TABLE tenants (
+    id uuid PRIMARY KEY,
+    organization_id uuid REFERENCES organizations (id),
+    slug text NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$'),
+    name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    type text NOT NULL DEFAULT 'team' CHECK (type IN ('team', 'department', 'project', 'laboratory')),
+    status text NOT NULL CHECK (status IN ('PROVISIONING', 'ACTIVE', 'SUSPENDED', 'DELETING', 'DELETED', 'FAILED')),
+    db_server_id text NOT NULL REFERENCES db_servers (id),
+    database_name text NOT NULL UNIQUE,
+    schema_version text,
+    failure text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    deleted_at timestamptz
+);
+-- A slug names one live tenant; deleted and failed tenants release theirs.
+CREATE UNIQUE INDEX tenants_slug_live ON tenants (slug) WHERE status NOT IN ('DELETED', 'FAILED');
+CREATE INDEX tenants_status_created ON tenants (status, created_at DESC);
+CREATE INDEX tenants_server ON tenants (db_server_id);
+--rollback DROP TABLE tenants;
+
+--changeset keyhub:catalog-1.0.0-idempotency
+CREATE TABLE idempotency_keys (
+    caller text NOT NULL,
+    key text NOT NULL CHECK (char_length(key) BETWEEN 1 AND 200),
+    request_hash text NOT NULL,
+    response_status integer,
+    response_body text,
+    location text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (caller, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+--rollback DROP TABLE idempotency_keys;
+
+--changeset keyhub:catalog-1.0.0-updated-at splitStatements:false
+CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at = now();
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER organizations_updated_at BEFORE UPDATE ON organizations FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER db_servers_updated_at BEFORE UPDATE ON db_servers FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER tenants_updated_at BEFORE UPDATE ON tenants FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+--rollback DROP TRIGGER tenants_updated_at ON tenants;
+--rollback DROP TRIGGER db_servers_updated_at ON db_servers;
+--rollback DROP TRIGGER organizations_updated_at ON organizations;
+--rollback DROP FUNCTION set_updated_at();
