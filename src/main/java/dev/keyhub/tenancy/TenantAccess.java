@@ -48,7 +48,9 @@ public class TenantAccess {
      * deleted tenant, 503 when its database cannot be reached in time.
      */
     public Uni<TenantContext> resolve(String pathTenant) {
+        // Read the token now, on the request's own thread; the rest of the chain may resume elsewhere.
         String claim = claim();
+        Caller caller = new Caller(jwt.getIssuer(), jwt.getSubject());
         String wanted;
         if (CURRENT.equals(pathTenant)) {
             if (claim == null) {
@@ -73,7 +75,7 @@ public class TenantAccess {
                     }
                     checkUsable(ref);
                 })
-                .chain(ref -> member(ref).map(m -> new TenantContext(ref, m)));
+                .chain(ref -> member(ref, caller).map(m -> new TenantContext(ref, m)));
     }
 
     private Uni<TenantRef> lookup(String slugOrId) {
@@ -100,9 +102,12 @@ public class TenantAccess {
         }
     }
 
-    private Uni<Member> member(TenantRef ref) {
+    private record Caller(String issuer, String subject) {
+    }
+
+    private Uni<Member> member(TenantRef ref, Caller caller) {
         return pools.withConnection(ref, c -> c.preparedQuery(MEMBER_SQL)
-                .execute(Tuple.of(jwt.getIssuer(), jwt.getSubject())))
+                .execute(Tuple.of(caller.issuer(), caller.subject())))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         throw ProblemException.forbidden("not_a_member", "The caller is not a member of this tenant.");

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -106,8 +107,11 @@ public class TenantPools {
 
     private <T> Uni<T> use(TenantRef tenant, Function<Pool, Uni<T>> work) {
         long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
+        // Waiting for room resumes on whichever thread freed it; come back to the caller's context.
+        Context caller = Vertx.currentContext();
         return servers.address(tenant.dbServerId())
                 .chain(address -> acquire(tenant, address, deadline))
+                .emitOn(caller == null ? Runnable::run : task -> caller.runOnContext(v -> task.run()))
                 .chain(entry -> work.apply(entry.pool)
                         .onFailure(TenantPools::isUnavailable).transform(this::unavailable)
                         .onTermination().invoke(() -> release(entry)));
