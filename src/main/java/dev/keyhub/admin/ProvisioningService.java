@@ -1,6 +1,5 @@
 package dev.keyhub.admin;
 
-import java.time.OffsetDateTime;
 import java.util.Set;
 import java.util.UUID;
 
@@ -10,7 +9,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.keyhub.catalog.Tenant;
-import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.tenancy.DatabaseAdmin;
@@ -20,8 +18,9 @@ import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantDirectory;
 import dev.keyhub.tenancy.TenantPools;
 import dev.keyhub.tenancy.TenantSchema;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
@@ -47,16 +46,25 @@ public class ProvisioningService {
                  m AS (INSERT INTO memberships (user_id, role) SELECT id, 'admin' FROM u)
             SELECT (""" + TenantSchema.VERSION_SQL + ")";
 
-    private static final String PLACEMENT_SQL = """
-            SELECT s.id FROM db_servers s
-            LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
-            WHERE s.status = 'active'
-            GROUP BY s.id, s.capacity
-            HAVING count(t.id) < s.capacity
-            ORDER BY count(t.id)::float8 / greatest(s.capacity, 1), s.id
-            LIMIT 1""";
+    /** Places the tenant on the least loaded active server with room, and records it, in one statement. */
+    private static final String RECORD_SQL = """
+            WITH placed AS (
+                SELECT s.id FROM db_servers s
+                LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
+                WHERE s.status = 'active'
+                GROUP BY s.id, s.capacity
+                HAVING count(t.id) < s.capacity
+                ORDER BY count(t.id)::float8 / greatest(s.capacity, 1), s.id
+                LIMIT 1)
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
+            SELECT $1, $2, $3, $4, 'PROVISIONING', placed.id, $5 FROM placed
+            RETURNING db_server_id, created_at""";
 
-    private final TenantRepository tenants;
+    private static final String ACTIVATE_SQL = """
+            UPDATE tenants SET status = 'ACTIVE', schema_version = $2
+            WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
+
+    private final Pool catalog;
     private final DbServers servers;
     private final DatabaseAdmin databases;
     private final TenantDirectory directory;
@@ -65,11 +73,11 @@ public class ProvisioningService {
     private final String identityProvider;
     private final String template;
 
-    public ProvisioningService(TenantRepository tenants, DbServers servers, DatabaseAdmin databases,
+    public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases,
             TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             dev.keyhub.tenancy.TenancyConfig config) {
-        this.tenants = tenants;
+        this.catalog = catalog;
         this.servers = servers;
         this.databases = databases;
         this.directory = directory;
@@ -102,7 +110,7 @@ public class ProvisioningService {
         return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
                 databases.createFromTemplate(server, tenant.databaseName, template))
                 .chain(() -> step(ProvisioningStep.INITIALISE, tenant, initialise(server, tenant, request)))
-                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant.id, version))));
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))));
     }
 
     private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
@@ -111,25 +119,26 @@ public class ProvisioningService {
     }
 
     private Uni<Tenant> record(UUID id, CreateTenantRequest request) {
-        return Panache.withTransaction(() -> Panache.getSession()
-                .chain(s -> s.createNativeQuery(PLACEMENT_SQL, String.class).getSingleResultOrNull())
-                .chain(serverId -> {
-                    if (serverId == null) {
+        Tenant t = new Tenant();
+        t.id = id;
+        t.slug = request.slug();
+        t.name = request.name().strip();
+        t.type = request.typeOrDefault();
+        t.status = TenantStatus.PROVISIONING;
+        t.databaseName = databaseName(id);
+        return catalog.preparedQuery(RECORD_SQL)
+                .execute(Tuple.of(id, t.slug, t.name, t.type.wireName(), t.databaseName))
+                .map(rows -> {
+                    if (rows.size() == 0) {
                         throw ProblemException.unavailable("no_capacity",
                                 "No database server has room for another tenant.", 60);
                     }
-                    Tenant t = new Tenant();
-                    t.id = id;
-                    t.slug = request.slug();
-                    t.name = request.name().strip();
-                    t.type = request.typeOrDefault();
-                    t.status = TenantStatus.PROVISIONING;
-                    t.dbServerId = serverId;
-                    t.databaseName = databaseName(id);
-                    t.createdAt = OffsetDateTime.now();
+                    Row row = rows.iterator().next();
+                    t.dbServerId = row.getString(0);
+                    t.createdAt = row.getOffsetDateTime(1);
                     t.updatedAt = t.createdAt;
-                    return tenants.persistAndFlush(t);
-                }))
+                    return t;
+                })
                 .onFailure(ProvisioningService::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
                         "The slug '" + request.slug() + "' is taken."));
@@ -142,11 +151,16 @@ public class ProvisioningService {
                 .map(rows -> rows.iterator().next().getString(0)));
     }
 
-    private Uni<Tenant> activate(UUID id, String version) {
-        return Panache.withTransaction(() -> tenants.findById(id).invoke(t -> {
-            t.status = TenantStatus.ACTIVE;
-            t.schemaVersion = version;
-        }));
+    private Uni<Tenant> activate(Tenant tenant, String version) {
+        return catalog.preparedQuery(ACTIVATE_SQL).execute(Tuple.of(tenant.id, version)).map(rows -> {
+            if (rows.size() == 0) {
+                throw new IllegalStateException("tenant " + tenant.id + " is no longer PROVISIONING");
+            }
+            tenant.status = TenantStatus.ACTIVE;
+            tenant.schemaVersion = version;
+            tenant.updatedAt = rows.iterator().next().getOffsetDateTime(0);
+            return tenant;
+        });
     }
 
     /** Undoes a failed provisioning: drop the database, then the catalog row; FAILED if the drop fails. */
@@ -155,13 +169,12 @@ public class ProvisioningService {
                 failure.step.wireName());
         return servers.address(tenant.dbServerId)
                 .chain(server -> databases.dropIfExists(server, tenant.databaseName))
-                .chain(() -> Panache.withTransaction(() -> tenants.deleteById(tenant.id)))
+                .chain(() -> catalog.preparedQuery("DELETE FROM tenants WHERE id = $1").execute(Tuple.of(tenant.id)))
                 .replaceWithVoid()
                 .onFailure().call(e -> {
                     LOG.errorf(e, "Could not undo provisioning of tenant %s; marking it FAILED", tenant.id);
-                    return Panache.withTransaction(() -> tenants.update(
-                            "status = ?1, failure = ?2 where id = ?3", TenantStatus.FAILED,
-                            "failed at " + failure.step.wireName(), tenant.id)).replaceWithVoid()
+                    return catalog.preparedQuery("UPDATE tenants SET status = 'FAILED', failure = $2 WHERE id = $1")
+                            .execute(Tuple.of(tenant.id, "failed at " + failure.step.wireName())).replaceWithVoid()
                             .onFailure().recoverWithNull();
                 })
                 .onFailure().recoverWithNull();
@@ -189,13 +202,13 @@ public class ProvisioningService {
                 return Uni.createFrom().failure(ProblemException.conflict("tenant_not_ready",
                         "The tenant is still being created."));
             }
-            return Panache.withTransaction(() -> tenants.update("status = ?1 where id = ?2", TenantStatus.DELETING, id))
+            return catalog.preparedQuery("UPDATE tenants SET status = 'DELETING' WHERE id = $1").execute(Tuple.of(id))
                     .chain(() -> directory.forget(tenant.slug, id))
                     .chain(() -> pools.evict(id))
                     .chain(() -> servers.address(tenant.dbServerId))
                     .chain(server -> databases.dropIfExists(server, tenant.databaseName))
-                    .chain(() -> Panache.withTransaction(() -> tenants.update(
-                            "status = ?1, deletedAt = ?2 where id = ?3", TenantStatus.DELETED, OffsetDateTime.now(), id)))
+                    .chain(() -> catalog.preparedQuery(
+                            "UPDATE tenants SET status = 'DELETED', deleted_at = now() WHERE id = $1").execute(Tuple.of(id)))
                     .chain(() -> directory.forget(tenant.slug, id));
         });
     }

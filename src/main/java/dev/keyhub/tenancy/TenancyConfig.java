@@ -52,6 +52,13 @@ public interface TenancyConfig {
         @WithDefault("5m")
         Duration idleTimeout();
 
+        /**
+         * Connections per server for creating and dropping databases (on its maintenance database), outside
+         * the tenant budget.
+         */
+        @WithDefault("2")
+        int adminSize();
+
         /** The Retry-After, in seconds, sent with a 503 when the budget is exhausted. */
         @WithDefault("1")
         int retryAfterSeconds();

@@ -1,0 +1,89 @@
+package dev.keyhub.bench;
+
+import static io.restassured.RestAssured.given;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import org.junit.jupiter.api.Test;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+import io.restassured.http.ContentType;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Not part of the test suite (run by {@code bench/provision}): provisions N tenants through the API and, in
+ * the same run on the same server, times N raw {@code CREATE DATABASE … TEMPLATE} statements, interleaved,
+ * and prints p50/p95 of both and their ratio.
+ */
+@QuarkusTest
+class ProvisionBenchmark {
+
+    static final int COUNT = Integer.getInteger("bench.count", 200);
+    static final int WARMUP = Integer.getInteger("bench.warmup", 10);
+
+    @Test
+    void provisionThroughApiVersusRawCreateDatabase() throws Exception {
+        List<Long> api = new ArrayList<>();
+        List<Long> raw = new ArrayList<>();
+        List<String> created = new ArrayList<>();
+        List<String> rawDatabases = new ArrayList<>();
+        String admin = Tokens.platformAdmin(); // a client reuses its token
+        try (Connection maintenance = Catalog.connect("postgres"); Statement st = maintenance.createStatement()) {
+            for (int i = 0; i < WARMUP + COUNT; i++) {
+                String slug = Tenants.uniqueSlug("bench");
+                var body = Tenants.body(slug, "owner-" + slug);
+                long t0 = System.nanoTime();
+                var response = given().auth().oauth2(admin).contentType(ContentType.JSON).body(body)
+                        .post("/admin/tenants");
+                if (response.statusCode() != 201) {
+                    throw new AssertionError("provisioning failed: " + response.asString());
+                }
+                created.add(response.path("id"));
+                long t1 = System.nanoTime();
+                String db = "bench_raw_" + System.nanoTime();
+                st.execute("CREATE DATABASE " + db + " TEMPLATE keyhub_template");
+                long t2 = System.nanoTime();
+                rawDatabases.add(db);
+                if (i >= WARMUP) {
+                    api.add(t1 - t0);
+                    raw.add(t2 - t1);
+                }
+            }
+            for (String db : rawDatabases) {
+                st.execute("DROP DATABASE " + db);
+            }
+        }
+        for (String id : created) {
+            given().auth().oauth2(admin)
+                    .delete("/admin/tenants/" + id);
+        }
+        double apiP50 = percentile(api, 50);
+        double rawP50 = percentile(raw, 50);
+        System.out.println();
+        System.out.println("== bench/provision: " + COUNT + " tenants (after " + WARMUP + " warm-up), one server ==");
+        System.out.println(line("API POST /admin/tenants", api));
+        System.out.println(line("raw CREATE DATABASE ... TEMPLATE", raw));
+        System.out.printf(Locale.ROOT, "ratio API/raw p50: %.2fx (target <= 1.50x)%n", apiP50 / rawP50);
+        System.out.println();
+    }
+
+    private static String line(String name, List<Long> nanos) {
+        return String.format(Locale.ROOT, "%-34s p50 %7.1f ms   p95 %7.1f ms   mean %7.1f ms", name,
+                percentile(nanos, 50), percentile(nanos, 95),
+                nanos.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6);
+    }
+
+    private static double percentile(List<Long> nanos, int p) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+}
