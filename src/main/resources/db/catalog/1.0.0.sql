@@ -63,6 +63,19 @@ CREATE INDEX tenants_status_created ON tenants (status, created_at DESC);
 CREATE INDEX tenants_server ON tenants (db_server_id);
 --rollback DROP TABLE tenants;
 
+--changeset keyhub:catalog-1.0.0-spare-databases
+-- Tenant databases copied from the template ahead of demand. A spare's id becomes the id of the tenant that
+-- claims it, so its database (kh_t_<id>) needs no rename. The row is written before the database exists.
+CREATE TABLE spare_databases (
+    id uuid PRIMARY KEY,
+    db_server_id text NOT NULL REFERENCES db_servers (id),
+    schema_version text,
+    state text NOT NULL CHECK (state IN ('creating', 'ready')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX spare_databases_ready ON spare_databases (db_server_id, created_at) WHERE state = 'ready';
+--rollback DROP TABLE spare_databases;
+
 --changeset keyhub:catalog-1.0.0-idempotency
 CREATE TABLE idempotency_keys (
     caller text NOT NULL,

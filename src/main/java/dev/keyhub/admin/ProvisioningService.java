@@ -1,5 +1,6 @@
 package dev.keyhub.admin;
 
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -46,19 +47,33 @@ public class ProvisioningService {
                  m AS (INSERT INTO memberships (user_id, role) SELECT id, 'admin' FROM u)
             SELECT (""" + TenantSchema.VERSION_SQL + ")";
 
-    /** Places the tenant on the least loaded active server with room, and records it, in one statement. */
+    /**
+     * In one statement: places the tenant on the least loaded active server with room, claims a spare
+     * database there if one is ready at the template's version (its id becomes the tenant's), and records the
+     * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
+     */
     private static final String RECORD_SQL = """
             WITH placed AS (
-                SELECT s.id FROM db_servers s
+                SELECT s.id, s.template_version FROM db_servers s
                 LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
                 WHERE s.status = 'active'
-                GROUP BY s.id, s.capacity
+                GROUP BY s.id, s.capacity, s.template_version
                 HAVING count(t.id) < s.capacity
                 ORDER BY count(t.id)::float8 / greatest(s.capacity, 1), s.id
-                LIMIT 1)
+                LIMIT 1),
+            spare AS (
+                DELETE FROM spare_databases WHERE id = (
+                    SELECT sd.id FROM spare_databases sd, placed
+                    WHERE sd.db_server_id = placed.id AND sd.state = 'ready'
+                      AND sd.schema_version = placed.template_version AND $6
+                    ORDER BY sd.created_at LIMIT 1
+                    FOR UPDATE OF sd SKIP LOCKED)
+                RETURNING id),
+            chosen AS (SELECT coalesce((SELECT id FROM spare), $1::uuid) AS id)
             INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
-            SELECT $1, $2, $3, $4, 'PROVISIONING', placed.id, $5 FROM placed
-            RETURNING db_server_id, created_at""";
+            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', '')
+            FROM placed, chosen
+            RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
 
     private static final String ACTIVATE_SQL = """
             UPDATE tenants SET status = 'ACTIVE', schema_version = $2
@@ -70,11 +85,13 @@ public class ProvisioningService {
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final ProvisioningHooks hooks;
+    private final Spares spares;
+    private final boolean useSpares;
     private final String identityProvider;
     private final String template;
 
     public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases,
-            TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks,
+            TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             dev.keyhub.tenancy.TenancyConfig config) {
         this.catalog = catalog;
@@ -83,6 +100,8 @@ public class ProvisioningService {
         this.directory = directory;
         this.pools = pools;
         this.hooks = hooks;
+        this.spares = spares;
+        this.useSpares = config.provisioning().sparesPerServer() > 0;
         this.identityProvider = identityProvider;
         this.template = config.tenancy().templateDatabase();
     }
@@ -100,17 +119,24 @@ public class ProvisioningService {
         UUID id = UUID.randomUUID();
         return hooks.before(ProvisioningStep.RECORD, id)
                 .chain(() -> record(id, request))
-                .chain(tenant -> build(tenant, request)
-                        .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
-                        .onFailure().call(e -> undo(tenant, ((StepFailure) e)))
-                        .onFailure().transform(e -> failure((StepFailure) e)));
+                .invoke(recorded -> {
+                    if (recorded.fromSpare()) {
+                        spares.topUp();
+                    }
+                })
+                .chain(recorded -> build(recorded, request));
     }
 
-    private Uni<Tenant> build(Tenant tenant, CreateTenantRequest request) {
+    private Uni<Tenant> build(Recorded recorded, CreateTenantRequest request) {
+        Tenant tenant = recorded.tenant();
         return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
-                databases.createFromTemplate(server, tenant.databaseName, template))
+                recorded.fromSpare() ? Uni.createFrom().voidItem()
+                        : databases.createFromTemplate(server, tenant.databaseName, template))
                 .chain(() -> step(ProvisioningStep.INITIALISE, tenant, initialise(server, tenant, request)))
-                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))));
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
+                .onFailure().call(e -> undo(tenant, (StepFailure) e))
+                .onFailure().transform(e -> failure((StepFailure) e));
     }
 
     private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
@@ -118,26 +144,30 @@ public class ProvisioningService {
                 .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(step, e));
     }
 
-    private Uni<Tenant> record(UUID id, CreateTenantRequest request) {
+    private record Recorded(Tenant tenant, boolean fromSpare) {
+    }
+
+    private Uni<Recorded> record(UUID id, CreateTenantRequest request) {
         Tenant t = new Tenant();
         t.id = id;
         t.slug = request.slug();
         t.name = request.name().strip();
         t.type = request.typeOrDefault();
         t.status = TenantStatus.PROVISIONING;
-        t.databaseName = databaseName(id);
         return catalog.preparedQuery(RECORD_SQL)
-                .execute(Tuple.of(id, t.slug, t.name, t.type.wireName(), t.databaseName))
+                .execute(Tuple.tuple(List.of(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares)))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         throw ProblemException.unavailable("no_capacity",
                                 "No database server has room for another tenant.", 60);
                     }
                     Row row = rows.iterator().next();
-                    t.dbServerId = row.getString(0);
-                    t.createdAt = row.getOffsetDateTime(1);
+                    t.id = row.getUUID(0);
+                    t.dbServerId = row.getString(1);
+                    t.databaseName = row.getString(2);
+                    t.createdAt = row.getOffsetDateTime(3);
                     t.updatedAt = t.createdAt;
-                    return t;
+                    return new Recorded(t, row.getBoolean(4));
                 })
                 .onFailure(ProvisioningService::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
@@ -213,9 +243,11 @@ public class ProvisioningService {
         });
     }
 
+    static final String DATABASE_PREFIX = "kh_t_";
+
     /** Database names come from the tenant id only, never from input. */
     static String databaseName(UUID id) {
-        return "kh_t_" + id.toString().replace("-", "");
+        return DATABASE_PREFIX + id.toString().replace("-", "");
     }
 
     private static boolean uniqueViolation(Throwable t) {

@@ -8,9 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.keyhub.catalog.DbServer;
-import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
@@ -21,31 +22,43 @@ import io.vertx.pgclient.PgConnectOptions;
 public class DbServers {
 
     private final TenancyConfig config;
+    private final Pool catalog;
     private final String catalogUrl;
     private final String catalogUser;
     private final String catalogPassword;
     private final Map<String, ServerAddress> known = new ConcurrentHashMap<>();
 
-    public DbServers(TenancyConfig config,
+    public DbServers(TenancyConfig config, Pool catalog,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String catalogUrl,
             @ConfigProperty(name = "quarkus.datasource.username") String catalogUser,
             @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword) {
         this.config = config;
+        this.catalog = catalog;
         this.catalogUrl = catalogUrl;
         this.catalogUser = catalogUser;
         this.catalogPassword = catalogPassword;
     }
 
     /** The address of a registered server; fails with {@link IllegalStateException} for an unknown one. */
-    @WithSession
     public Uni<ServerAddress> address(String serverId) {
         ServerAddress cached = known.get(serverId);
         if (cached != null) {
             return Uni.createFrom().item(cached);
         }
-        return Panache.getSession().chain(s -> s.find(DbServer.class, serverId))
-                .onItem().ifNull().failWith(() -> new IllegalStateException("unknown database server " + serverId))
-                .map(server -> {
+        return catalog.preparedQuery("""
+                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
+                FROM db_servers WHERE id = $1""").execute(Tuple.of(serverId)).map(rows -> {
+            if (rows.size() == 0) {
+                throw new IllegalStateException("unknown database server " + serverId);
+            }
+            Row r = rows.iterator().next();
+            DbServer server = new DbServer();
+            server.id = r.getString(0);
+            server.host = r.getString(1);
+            server.port = r.getInteger(2);
+            server.maintenanceDb = r.getString(3);
+            server.usesCatalogConnection = r.getBoolean(4);
+            server.credentialsRef = r.getString(5);
             ServerAddress address = addressOf(server);
             known.put(serverId, address);
             return address;

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,13 +48,16 @@ class ProvisionBenchmark {
         // A plain HTTP client, as a caller would use: the figures are the service's, not a test library's.
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = new ObjectMapper();
-        try (Connection maintenance = Catalog.connect("postgres"); Statement st = maintenance.createStatement()) {
+        int spareReady = 0;
+        try (Connection maintenance = Catalog.connect("postgres"); Statement st = maintenance.createStatement();
+                Connection catalog = Catalog.catalog(); Statement cs = catalog.createStatement()) {
             for (int i = 0; i < WARMUP + COUNT; i++) {
                 String slug = Tenants.uniqueSlug("bench");
                 HttpRequest request = HttpRequest.newBuilder(endpoint)
                         .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Tenants.body(slug, "owner-" + slug))))
                         .build();
+                boolean spare = ready(cs);
                 long t0 = System.nanoTime();
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 long t1 = System.nanoTime();
@@ -66,6 +70,7 @@ class ProvisionBenchmark {
                 long t2 = System.nanoTime();
                 rawDatabases.add(db);
                 if (i >= WARMUP) {
+                    spareReady += spare ? 1 : 0;
                     api.add(t1 - t0);
                     raw.add(t2 - t1);
                 }
@@ -81,11 +86,20 @@ class ProvisionBenchmark {
         double apiP50 = percentile(api, 50);
         double rawP50 = percentile(raw, 50);
         System.out.println();
-        System.out.println("== bench/provision: " + COUNT + " tenants (after " + WARMUP + " warm-up), one server ==");
+        int spares = ConfigProvider.getConfig().getValue("keyhub.provisioning.spares-per-server", Integer.class);
+        System.out.println("== bench/provision: " + COUNT + " tenants (after " + WARMUP + " warm-up), one server, "
+                + "spares-per-server=" + spares + " ==");
+        System.out.println("API calls that found a spare database ready: " + spareReady + "/" + COUNT);
         System.out.println(line("API POST /admin/tenants", api));
         System.out.println(line("raw CREATE DATABASE ... TEMPLATE", raw));
         System.out.printf(Locale.ROOT, "ratio API/raw p50: %.2fx (target <= 1.50x)%n", apiP50 / rawP50);
         System.out.println();
+    }
+
+    private static boolean ready(Statement catalog) throws java.sql.SQLException {
+        try (var rs = catalog.executeQuery("SELECT count(*) FROM spare_databases WHERE state = 'ready'")) {
+            return rs.next() && rs.getLong(1) > 0;
+        }
     }
 
     private static String line(String name, List<Long> nanos) {
