@@ -22,42 +22,38 @@ class ProvisioningRecoveryTest {
     @Inject
     ProvisioningRecovery recovery;
 
-    @Test
-    void abandonedProvisioningIsRolledBack() throws Exception {
+    /** A tenant row in the given state, last changed an hour ago, with its database. */
+    private static UUID abandoned(String status, String slug) throws Exception {
         UUID id = UUID.randomUUID();
         String database = ProvisioningService.databaseName(id);
-        String slug = "crashed-" + id.toString().substring(0, 8);
         try (Connection c = Catalog.connect("postgres"); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + database + " TEMPLATE keyhub_template");
         }
         try (Connection c = Catalog.catalog(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO tenants (id, slug, name, status, db_server_id, database_name, updated_at) VALUES ('"
-                    + id + "', '" + slug + "', 'Crashed', 'PROVISIONING', 'default', '" + database
+                    + id + "', '" + slug + "', 'Abandoned', '" + status + "', 'default', '" + database
                     + "', now() - interval '1 hour')");
         }
         assertTrue(Catalog.databaseExists(database));
+        return id;
+    }
+
+    @Test
+    void abandonedProvisioningIsRolledBack() throws Exception {
+        String slug = "crashed-" + UUID.randomUUID().toString().substring(0, 8);
+        UUID id = abandoned("PROVISIONING", slug);
 
         assertTrue(recovery.sweep() >= 1);
 
-        assertFalse(Catalog.databaseExists(database));
+        assertFalse(Catalog.databaseExists(ProvisioningService.databaseName(id)));
         assertEquals(0, Catalog.tenantRows(slug));
     }
 
     @Test
     void abandonedDeletionIsFinished() throws Exception {
-        UUID id = UUID.randomUUID();
-        String database = ProvisioningService.databaseName(id);
-        String slug = "deleting-" + id.toString().substring(0, 8);
-        try (Connection c = Catalog.connect("postgres"); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + database + " TEMPLATE keyhub_template");
-        }
-        try (Connection c = Catalog.catalog(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO tenants (id, slug, name, status, db_server_id, database_name, updated_at) VALUES ('"
-                    + id + "', '" + slug + "', 'Deleting', 'DELETING', 'default', '" + database
-                    + "', now() - interval '1 hour')");
-        }
+        UUID id = abandoned("DELETING", "deleting-" + UUID.randomUUID().toString().substring(0, 8));
         recovery.sweep();
-        assertFalse(Catalog.databaseExists(database));
+        assertFalse(Catalog.databaseExists(ProvisioningService.databaseName(id)));
         assertEquals("DELETED", Catalog.query("keyhub", "SELECT status FROM tenants WHERE id = ?", id).get(0).get(0));
     }
 
