@@ -76,6 +76,16 @@ CREATE TABLE spare_databases (
 CREATE INDEX spare_databases_ready ON spare_databases (db_server_id, created_at) WHERE state = 'ready';
 --rollback DROP TABLE spare_databases;
 
+--changeset keyhub:catalog-1.0.0-join-code-index
+-- Finds the tenant of a join code without scanning tenant databases: SHA-256 of the normalised code.
+CREATE TABLE join_code_index (
+    code_hash text PRIMARY KEY,
+    tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX join_code_index_tenant ON join_code_index (tenant_id);
+--rollback DROP TABLE join_code_index;
+
 --changeset keyhub:catalog-1.0.0-idempotency
 CREATE TABLE idempotency_keys (
     caller text NOT NULL,

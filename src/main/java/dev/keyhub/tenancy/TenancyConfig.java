@@ -19,6 +19,9 @@ public interface TenancyConfig {
     /** Provisioning and its recovery. */
     Provisioning provisioning();
 
+    /** Redeeming join codes. */
+    Join join();
+
     /** Credentials for database servers registered with a {@code credentials_ref}, by that reference. */
     Map<String, Credentials> credentials();
 
@@ -82,6 +85,16 @@ public interface TenancyConfig {
         /** How often spares are topped up and outdated ones dropped. */
         @WithDefault("5s")
         Duration sparesInterval();
+    }
+
+    interface Join {
+        /** Failed redemptions a caller may make per window before getting 429. */
+        @WithDefault("5")
+        int maxFailures();
+
+        /** The window over which failed redemptions are counted. */
+        @WithDefault("1m")
+        Duration failureWindow();
     }
 
     interface Credentials {

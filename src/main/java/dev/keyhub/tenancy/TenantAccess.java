@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import dev.keyhub.catalog.TenantRef;
+import io.vertx.core.http.HttpServerRequest;
 import dev.keyhub.common.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -31,12 +32,15 @@ public class TenantAccess {
             WHERE i.provider = $1 AND i.provider_sub = $2""";
 
     private final JsonWebToken jwt;
+    private final jakarta.enterprise.inject.Instance<HttpServerRequest> request;
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final String claimName;
 
-    public TenantAccess(JsonWebToken jwt, TenantDirectory directory, TenantPools pools, TenancyConfig config) {
+    public TenantAccess(JsonWebToken jwt, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
+            TenantDirectory directory, TenantPools pools, TenancyConfig config) {
         this.jwt = jwt;
+        this.request = request;
         this.directory = directory;
         this.pools = pools;
         this.claimName = config.tenancy().claim();
@@ -51,6 +55,7 @@ public class TenantAccess {
         // Read the token now, on the request's own thread; the rest of the chain may resume elsewhere.
         String claim = claim();
         Caller caller = new Caller(jwt.getIssuer(), jwt.getSubject());
+        String clientIp = clientIp();
         String wanted;
         if (CURRENT.equals(pathTenant)) {
             if (claim == null) {
@@ -75,7 +80,7 @@ public class TenantAccess {
                     }
                     checkUsable(ref);
                 })
-                .chain(ref -> member(ref, caller).map(m -> new TenantContext(ref, m)));
+                .chain(ref -> member(ref, caller).map(m -> new TenantContext(ref, m, clientIp)));
     }
 
     private Uni<TenantRef> lookup(String slugOrId) {
@@ -102,7 +107,8 @@ public class TenantAccess {
         }
     }
 
-    private record Caller(String issuer, String subject) {
+    /** Who is calling: the token's issuer and subject. */
+    public record Caller(String issuer, String subject) {
     }
 
     private Uni<Member> member(TenantRef ref, Caller caller) {
@@ -129,6 +135,30 @@ public class TenantAccess {
             default -> throw new ProblemException(410, "tenant_deleted", "Gone",
                     "Tenant '" + ref.slug() + "' was deleted.");
         }
+    }
+
+    /** The caller's IP address as the connection shows it, or null outside an HTTP request. */
+    public String clientIp() {
+        try {
+            var address = request.get().remoteAddress();
+            return address == null ? null : address.hostAddress();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The caller's issuer and subject, which together name one identity. */
+    public Caller caller() {
+        return new Caller(jwt.getIssuer(), jwt.getSubject());
+    }
+
+    /** The token's email claim, or null. */
+    public String email() {
+        Object value = jwt.getClaim("email");
+        if (value instanceof jakarta.json.JsonString js) {
+            return js.getString();
+        }
+        return value == null ? null : value.toString();
     }
 
     private String claim() {

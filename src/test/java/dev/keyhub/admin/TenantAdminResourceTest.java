@@ -39,7 +39,7 @@ class TenantAdminResourceTest {
                 .body("slug", equalTo(slug))
                 .body("status", equalTo("ACTIVE"))
                 .body("type", equalTo("team"))
-                .body("schemaVersion", equalTo("1.0.0"))
+                .body("schemaVersion", equalTo("1.1.0"))
                 .body("server", equalTo("default"));
         String database = response.path("databaseName");
         assertEquals("kh_t_" + response.<String>path("id").replace("-", ""), database);

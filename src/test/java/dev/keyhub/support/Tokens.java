@@ -27,6 +27,11 @@ public final class Tokens {
         return claims(subject).claim("tenant", tenantClaim).sign();
     }
 
+    /** A user with an email claim, as a new member needs when redeeming a join code. */
+    public static String withEmail(String subject) {
+        return claims(subject).claim("email", subject + "@example.com").sign();
+    }
+
     public static String platformAdmin() {
         return claims("platform-admin-1", "platform-admin").sign();
     }

@@ -1,0 +1,113 @@
+package dev.keyhub.audit;
+
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantAccess;
+import dev.keyhub.tenancy.TenantPools;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** The tenant's audit log, newest first (tenant admin). */
+@Path("/api/tenants/{tenant}/audit-log")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditLogResource {
+
+    private final TenantAccess access;
+    private final TenantPools pools;
+
+    public AuditLogResource(TenantAccess access, TenantPools pools) {
+        this.access = access;
+        this.pools = pools;
+    }
+
+    public record Entry(UUID id, OffsetDateTime at, UUID actor, String action, String resourceType, String resourceId,
+            JsonObject details, String ip) {
+
+        static Entry of(Row r) {
+            Object ip = r.getValue(7);
+            return new Entry(r.getUUID(0), r.getOffsetDateTime(1), r.getUUID(2), r.getString(3), r.getString(4),
+                    r.getString(5), (JsonObject) r.getValue(6), ip == null ? null : ip.toString());
+        }
+    }
+
+    @GET
+    @Operation(summary = "Audit log entries, newest first; filter by action and time range")
+    @APIResponse(responseCode = "200", description = "A page of entries")
+    @APIResponse(responseCode = "400", description = "Invalid filter, size or cursor")
+    @APIResponse(responseCode = "403", description = "Not a tenant admin")
+    public Uni<CursorPage<Entry>> list(@PathParam("tenant") String tenant, @QueryParam("action") String action,
+            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("cursor") String cursor,
+            @QueryParam("size") String size) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT id, created_at, actor_user_id, action, resource_type, resource_id,"
+                + " details, ip_address::text FROM audit_log WHERE true");
+        if (action != null && !action.isBlank()) {
+            if (action.length() > 100) {
+                throw ProblemException.badRequest("invalid_action", "'action' is at most 100 characters.");
+            }
+            args.add(action);
+            sql.append(" AND action = $").append(args.size());
+        }
+        if (from != null) {
+            args.add(time("from", from));
+            sql.append(" AND created_at >= $").append(args.size());
+        }
+        if (to != null) {
+            args.add(time("to", to));
+            sql.append(" AND created_at < $").append(args.size());
+        }
+        Cursor before = Cursor.decode(cursor);
+        if (before != null) {
+            args.add(before.at());
+            args.add(before.id());
+            sql.append(" AND (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
+        }
+        int pageSize = Cursor.size(size, 50, 200);
+        args.add(pageSize + 1);
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
+        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
+                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql.toString())
+                        .execute(Tuple.tuple(args))))
+                .map(rows -> {
+                    List<Entry> items = new ArrayList<>();
+                    rows.forEach(r -> items.add(Entry.of(r)));
+                    String next = null;
+                    if (items.size() > pageSize) {
+                        items.remove(pageSize);
+                        Entry last = items.get(pageSize - 1);
+                        next = new Cursor(last.at(), last.id()).encode();
+                    }
+                    return new CursorPage<>(items, next);
+                });
+    }
+
+    private static OffsetDateTime time(String name, String value) {
+        try {
+            return OffsetDateTime.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ProblemException.badRequest("invalid_" + name, "'" + name + "' must be an ISO-8601 time with offset.");
+        }
+    }
+}

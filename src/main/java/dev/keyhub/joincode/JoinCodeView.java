@@ -1,0 +1,28 @@
+package dev.keyhub.joincode;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.vertx.mutiny.sqlclient.Row;
+
+/** A join code without its secret; {@code code} is present only in the response that created it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JoinCodeView(UUID id, String code, String role, int maxUses, int usedCount, OffsetDateTime expiresAt,
+        OffsetDateTime revokedAt, OffsetDateTime createdAt, UUID createdBy, String state) {
+
+    static final String COLUMNS = "id, role, max_uses, used_count, expires_at, revoked_at, created_at, created_by";
+
+    static JoinCodeView of(Row r, String code) {
+        OffsetDateTime expires = r.getOffsetDateTime(4);
+        OffsetDateTime revoked = r.getOffsetDateTime(5);
+        int max = r.getInteger(2);
+        int used = r.getInteger(3);
+        String state = revoked != null ? "revoked"
+                : expires != null && !expires.isAfter(OffsetDateTime.now()) ? "expired"
+                : max > 0 && used >= max ? "used_up" : "active";
+        return new JoinCodeView(r.getUUID(0), code, r.getString(1), max, used, expires, revoked, r.getOffsetDateTime(6),
+                r.getUUID(7), state);
+    }
+}
