@@ -19,6 +19,9 @@ public interface TenancyConfig {
     /** Provisioning and its recovery. */
     Provisioning provisioning();
 
+    /** Server-side sessions. */
+    Sessions sessions();
+
     /** Redeeming join codes. */
     Join join();
 
@@ -85,6 +88,16 @@ public interface TenancyConfig {
         /** How often spares are topped up and outdated ones dropped. */
         @WithDefault("5s")
         Duration sparesInterval();
+    }
+
+    interface Sessions {
+        /** How long a session lasts from its creation. */
+        @WithDefault("8h")
+        Duration lifetime();
+
+        /** Expired sessions are deleted this long after they expired. */
+        @WithDefault("1d")
+        Duration keepExpired();
     }
 
     interface Join {

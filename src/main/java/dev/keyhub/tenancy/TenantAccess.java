@@ -7,6 +7,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import dev.keyhub.session.SessionIdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+
 import dev.keyhub.catalog.TenantRef;
 import io.vertx.core.http.HttpServerRequest;
 import dev.keyhub.common.ProblemException;
@@ -32,14 +35,16 @@ public class TenantAccess {
             WHERE i.provider = $1 AND i.provider_sub = $2""";
 
     private final JsonWebToken jwt;
+    private final SecurityIdentity identity;
     private final jakarta.enterprise.inject.Instance<HttpServerRequest> request;
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final String claimName;
 
-    public TenantAccess(JsonWebToken jwt, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
+    public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
             TenantDirectory directory, TenantPools pools, TenancyConfig config) {
         this.jwt = jwt;
+        this.identity = identity;
         this.request = request;
         this.directory = directory;
         this.pools = pools;
@@ -54,7 +59,7 @@ public class TenantAccess {
     public Uni<TenantContext> resolve(String pathTenant) {
         // Read the token now, on the request's own thread; the rest of the chain may resume elsewhere.
         String claim = claim();
-        Caller caller = new Caller(jwt.getIssuer(), jwt.getSubject());
+        Caller caller = caller();
         String clientIp = clientIp();
         String wanted;
         if (CURRENT.equals(pathTenant)) {
@@ -149,11 +154,24 @@ public class TenantAccess {
 
     /** The caller's issuer and subject, which together name one identity. */
     public Caller caller() {
+        String session = identity.getAttribute(SessionIdentityProvider.SESSION);
+        if (session != null) {
+            return new Caller(identity.getAttribute(SessionIdentityProvider.ISSUER), identity.getPrincipal().getName());
+        }
         return new Caller(jwt.getIssuer(), jwt.getSubject());
+    }
+
+    /** The id of the session this request is authenticated by, or null for a token. */
+    public UUID sessionId() {
+        String session = identity.getAttribute(SessionIdentityProvider.SESSION);
+        return session == null ? null : UUID.fromString(session);
     }
 
     /** The token's email claim, or null. */
     public String email() {
+        if (sessionId() != null) {
+            return null;
+        }
         Object value = jwt.getClaim("email");
         if (value instanceof jakarta.json.JsonString js) {
             return js.getString();
@@ -162,6 +180,11 @@ public class TenantAccess {
     }
 
     private String claim() {
+        // A session is bound to the tenant it was opened in: it acts as that tenant's claim.
+        String sessionTenant = identity.getAttribute(SessionIdentityProvider.TENANT);
+        if (sessionTenant != null) {
+            return sessionTenant;
+        }
         Object value = jwt.getClaim(claimName);
         if (value == null) {
             return null;

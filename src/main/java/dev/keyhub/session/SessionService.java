@@ -1,0 +1,153 @@
+package dev.keyhub.session;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.TenantContext;
+import dev.keyhub.tenancy.TenantDirectory;
+import dev.keyhub.tenancy.TenantPools;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Server-side sessions for web frontends that keep no tokens. A session lives in its tenant's database;
+ * its token names the tenant, so validating it opens exactly one database. {@code last_accessed_at} is
+ * written at most once a minute per session, not on every request. Expired sessions are purged from a
+ * tenant's database whenever a session is opened there.
+ */
+@ApplicationScoped
+public class SessionService {
+
+    private static final Logger LOG = Logger.getLogger(SessionService.class);
+    private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
+
+    private final TenantPools pools;
+    private final TenantDirectory directory;
+    private final Audit audit;
+    private final Duration lifetime;
+    private final Duration keepExpired;
+
+    public SessionService(TenantPools pools, TenantDirectory directory, Audit audit, TenancyConfig config) {
+        this.pools = pools;
+        this.directory = directory;
+        this.audit = audit;
+        this.lifetime = config.sessions().lifetime();
+        this.keepExpired = config.sessions().keepExpired();
+    }
+
+    public record Opened(UUID id, String token, OffsetDateTime expiresAt) {
+    }
+
+    public record Valid(UUID sessionId, UUID tenantId, String issuer, String subject) {
+    }
+
+    public record SessionView(UUID id, OffsetDateTime createdAt, OffsetDateTime expiresAt,
+            OffsetDateTime lastAccessedAt, String ipAddress, String userAgent, boolean current) {
+    }
+
+    /** Opens a session for the caller's membership; the token is returned here only. */
+    public Uni<Opened> open(TenantContext ctx, String userAgent) {
+        String token = SessionTokens.generate(ctx.tenant().id());
+        String agent = userAgent == null ? null : userAgent.substring(0, Math.min(userAgent.length(), 1024));
+        return pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery("""
+                INSERT INTO sessions (token_hash, user_id, membership_id, expires_at, ip_address, user_agent)
+                VALUES ($1, $2, $3, now() + $4 * interval '1 second', $5::text::inet, $6) RETURNING id, expires_at""")
+                .execute(Tuple.tuple(java.util.Arrays.asList(SessionTokens.hash(token), ctx.member().userId(),
+                        ctx.member().membershipId(), lifetime.toSeconds(), ctx.clientIp(), agent)))
+                .map(rows -> new Opened(rows.iterator().next().getUUID(0), token,
+                        rows.iterator().next().getOffsetDateTime(1))))
+                .call(() -> purgeExpired(ctx));
+    }
+
+    /** The session behind a token, or null when the token is unknown, revoked, expired or its tenant is not active. */
+    public Uni<Valid> validate(String token) {
+        UUID tenantId = SessionTokens.tenantOf(token);
+        if (tenantId == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return directory.liveById(tenantId)
+                .onFailure(ProblemException.class).recoverWithNull()
+                .chain(tenant -> tenant == null || tenant.status() != TenantStatus.ACTIVE ? Uni.createFrom().nullItem()
+                        : pools.withConnection(tenant, c -> c.preparedQuery("""
+                                SELECT s.id, i.provider, i.provider_sub,
+                                       s.last_accessed_at IS NULL OR s.last_accessed_at < now() - $2 * interval '1 second'
+                                FROM sessions s
+                                JOIN memberships m ON m.user_id = s.user_id AND m.left_at IS NULL
+                                JOIN user_identities i ON i.user_id = s.user_id
+                                WHERE s.token_hash = $1 AND NOT s.revoked AND s.expires_at > now()
+                                LIMIT 1""").execute(Tuple.of(SessionTokens.hash(token), TOUCH_EVERY.toSeconds()))
+                                .chain(rows -> {
+                                    if (rows.size() == 0) {
+                                        return Uni.createFrom().nullItem();
+                                    }
+                                    Row r = rows.iterator().next();
+                                    Valid valid = new Valid(r.getUUID(0), tenantId, r.getString(1), r.getString(2));
+                                    if (!r.getBoolean(3)) {
+                                        return Uni.createFrom().item(valid);
+                                    }
+                                    return c.preparedQuery("UPDATE sessions SET last_accessed_at = now() WHERE id = $1")
+                                            .execute(Tuple.of(valid.sessionId())).replaceWith(valid);
+                                })));
+    }
+
+    /** The caller's live sessions, newest first; the one this request uses is marked current. */
+    public Uni<List<SessionView>> mine(TenantContext ctx, UUID currentSession) {
+        return pools.withConnection(ctx.tenant(), c -> c.preparedQuery("""
+                SELECT id, created_at, expires_at, last_accessed_at, ip_address::text, user_agent FROM sessions
+                WHERE user_id = $1 AND NOT revoked AND expires_at > now() ORDER BY created_at DESC LIMIT 200""")
+                .execute(Tuple.of(ctx.member().userId())))
+                .map(rows -> {
+                    List<SessionView> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        out.add(new SessionView(r.getUUID(0), r.getOffsetDateTime(1), r.getOffsetDateTime(2),
+                                r.getOffsetDateTime(3), r.getString(4), r.getString(5), r.getUUID(0).equals(currentSession)));
+                    }
+                    return out;
+                });
+    }
+
+    /** Revokes one of the caller's sessions; 404 {@code session_not_found} for any other id. */
+    public Uni<Void> revoke(TenantContext ctx, UUID sessionId) {
+        return pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery(
+                "UPDATE sessions SET revoked = true WHERE id = $1 AND user_id = $2 AND NOT revoked")
+                .execute(Tuple.of(sessionId, ctx.member().userId()))
+                .chain(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw ProblemException.notFound("session_not_found", "No session " + sessionId + " of yours.");
+                    }
+                    return audit.record(tx, ctx, "session.revoked", "session", sessionId, null);
+                }));
+    }
+
+    /** Revokes all of the caller's sessions; returns how many. */
+    public Uni<Integer> revokeAll(TenantContext ctx) {
+        return pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery(
+                "UPDATE sessions SET revoked = true WHERE user_id = $1 AND NOT revoked")
+                .execute(Tuple.of(ctx.member().userId()))
+                .call(rows -> audit.record(tx, ctx, "sessions.revoked", "user", ctx.member().userId(),
+                        new JsonObject().put("count", rows.rowCount())))
+                .map(rows -> rows.rowCount()));
+    }
+
+    private Uni<Void> purgeExpired(TenantContext ctx) {
+        return pools.withConnection(ctx.tenant(), c -> c.preparedQuery(
+                "DELETE FROM sessions WHERE expires_at < now() - $1 * interval '1 second'")
+                .execute(Tuple.of(keepExpired.toSeconds())))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.debugf("purging expired sessions failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.keyhub.session;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import dev.keyhub.common.Ids;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.TenantAccess;
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Server-side sessions. A web frontend exchanges a token for a session once; the session token then
+ * authenticates requests as a bearer token or as the HttpOnly cookie {@value SessionAuthenticationMechanism#COOKIE}.
+ */
+@Path("/api/tenants/{tenant}/sessions")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = "No valid token or session")
+@APIResponse(responseCode = "403", description = "Not a member, or another tenant's token or session")
+@APIResponse(responseCode = "404", description = "Unknown tenant or session")
+public class SessionsResource {
+
+    private final TenantAccess access;
+    private final SessionService sessions;
+
+    public SessionsResource(TenantAccess access, SessionService sessions) {
+        this.access = access;
+        this.sessions = sessions;
+    }
+
+    public record Created(UUID id, String token, OffsetDateTime expiresAt) {
+    }
+
+    @POST
+    @Operation(summary = "Open a session (with a JWT); the token is returned once and set as an HttpOnly cookie")
+    @APIResponse(responseCode = "201", description = "Opened")
+    @APIResponse(responseCode = "403", description = "Called with a session instead of a JWT")
+    public Uni<Response> open(@PathParam("tenant") String tenant, @HeaderParam("User-Agent") String userAgent) {
+        if (access.sessionId() != null) {
+            throw ProblemException.forbidden("jwt_required", "A session is opened with a token from the identity provider.");
+        }
+        return access.resolve(tenant).chain(ctx -> sessions.open(ctx, userAgent).map(opened -> {
+            long maxAge = Math.max(0, Duration.between(OffsetDateTime.now(), opened.expiresAt()).toSeconds());
+            NewCookie cookie = new NewCookie.Builder(SessionAuthenticationMechanism.COOKIE).value(opened.token())
+                    .path("/").httpOnly(true).secure(true).sameSite(NewCookie.SameSite.LAX).maxAge((int) maxAge).build();
+            return Response.created(URI.create("/api/tenants/" + ctx.tenant().slug() + "/sessions/" + opened.id()))
+                    .cookie(cookie).entity(new Created(opened.id(), opened.token(), opened.expiresAt())).build();
+        }));
+    }
+
+    @GET
+    @Operation(summary = "The caller's live sessions; the one in use is marked current")
+    public Uni<List<SessionService.SessionView>> mine(@PathParam("tenant") String tenant) {
+        UUID current = access.sessionId();
+        return access.resolve(tenant).chain(ctx -> sessions.mine(ctx, current));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Revoke one of the caller's sessions")
+    @APIResponse(responseCode = "204", description = "Revoked")
+    public Uni<Response> revoke(@PathParam("tenant") String tenant, @PathParam("id") String id) {
+        UUID sessionId = Ids.parse(id, "session_not_found", "session");
+        return access.resolve(tenant).chain(ctx -> sessions.revoke(ctx, sessionId)).map(v -> Response.noContent().build());
+    }
+
+    @DELETE
+    @Operation(summary = "Revoke all of the caller's sessions")
+    @APIResponse(responseCode = "204", description = "Revoked")
+    public Uni<Response> revokeAll(@PathParam("tenant") String tenant) {
+        return access.resolve(tenant).chain(ctx -> sessions.revokeAll(ctx)).map(n -> Response.noContent().build());
+    }
+}
