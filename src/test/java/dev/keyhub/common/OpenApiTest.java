@@ -1,0 +1,40 @@
+package dev.keyhub.common;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The OpenAPI document describes every route, with its error responses. */
+@QuarkusTest
+class OpenApiTest {
+
+    @Test
+    void everyRouteIsDescribedWithItsErrors() {
+        Map<String, Map<String, Map<String, Object>>> paths = given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().path("paths");
+        List<String> expected = List.of("/admin/tenants", "/admin/tenants/{id}", "/api/join",
+                "/api/tenants/{tenant}/me", "/api/tenants/{tenant}/me/membership", "/api/tenants/{tenant}/users",
+                "/api/tenants/{tenant}/users/{id}", "/api/tenants/{tenant}/users/{id}/sessions",
+                "/api/tenants/{tenant}/join-codes", "/api/tenants/{tenant}/join-codes/{id}",
+                "/api/tenants/{tenant}/sessions", "/api/tenants/{tenant}/sessions/{id}",
+                "/api/tenants/{tenant}/groups", "/api/tenants/{tenant}/groups/{id}",
+                "/api/tenants/{tenant}/groups/{id}/members", "/api/tenants/{tenant}/groups/{id}/members/{userId}",
+                "/api/tenants/{tenant}/settings", "/api/tenants/{tenant}/settings/{key}",
+                "/api/tenants/{tenant}/audit-log");
+        for (String path : expected) {
+            assertTrue(paths.containsKey(path), "OpenAPI describes " + path);
+            paths.get(path).forEach((method, operation) -> {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> responses = (Map<String, Object>) operation.get("responses");
+                assertTrue(responses.keySet().stream().anyMatch(code -> code.startsWith("4")),
+                        method + " " + path + " lists its error responses: " + responses.keySet());
+            });
+        }
+    }
+}
