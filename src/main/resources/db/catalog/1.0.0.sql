@@ -55,7 +55,10 @@ CREATE TABLE tenants (
     failure text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    -- A deleted tenant's database is kept until purge_after, then dropped (purged_at).
+    purge_after timestamptz,
+    purged_at timestamptz
 );
 -- A slug names one live tenant; deleted and failed tenants release theirs.
 CREATE UNIQUE INDEX tenants_slug_live ON tenants (slug) WHERE status NOT IN ('DELETED', 'FAILED');
@@ -85,6 +88,21 @@ CREATE TABLE join_code_index (
 );
 CREATE INDEX join_code_index_tenant ON join_code_index (tenant_id);
 --rollback DROP TABLE join_code_index;
+
+--changeset keyhub:catalog-1.0.0-platform-audit-log
+-- Every platform-admin action: who, what, which tenant, outcome.
+CREATE TABLE platform_audit_log (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    actor text NOT NULL,
+    action text NOT NULL,
+    tenant_id uuid,
+    outcome text NOT NULL CHECK (outcome IN ('success', 'failure')),
+    details jsonb,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX platform_audit_log_created ON platform_audit_log (created_at DESC, id DESC);
+CREATE INDEX platform_audit_log_tenant ON platform_audit_log (tenant_id, created_at DESC);
+--rollback DROP TABLE platform_audit_log;
 
 --changeset keyhub:catalog-1.0.0-idempotency
 CREATE TABLE idempotency_keys (

@@ -28,9 +28,10 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 
 /**
- * Finishes what a crash or an unreachable server left half-done: a tenant still PROVISIONING long after it
- * started, or FAILED, has its database dropped and its row removed; a tenant still DELETING has its
- * database dropped and becomes DELETED. Runs at start-up and then every minute, on a worker thread.
+ * Finishes what a crash or an unreachable server left half-done, and purges deleted tenants: a tenant still
+ * PROVISIONING long after it started, or FAILED, has its database dropped and its row removed; a tenant
+ * still DELETING, or DELETED past its grace period, has its database dropped and is marked purged. Runs at
+ * start-up and then every minute, on a worker thread.
  */
 @ApplicationScoped
 public class ProvisioningRecovery {
@@ -56,6 +57,7 @@ public class ProvisioningRecovery {
 
     /** One pass over unfinished tenants; returns how many were finished. Blocking. */
     public int sweep() {
+        reopenClosedDatabases();
         int done = 0;
         for (Unfinished t : unfinished()) {
             try {
@@ -71,6 +73,65 @@ public class ProvisioningRecovery {
         return done;
     }
 
+    /**
+     * A clone closes its source to new connections for the moment of the copy; if the replica died then, the
+     * source would stay closed. Reopens the database of every active or suspended tenant found closed.
+     */
+    private void reopenClosedDatabases() {
+        List<DbServer> hosts = new ArrayList<>();
+        try (Connection c = catalog.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("""
+                        SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
+                        FROM db_servers WHERE status <> 'disabled'""")) {
+            while (rs.next()) {
+                DbServer s = new DbServer();
+                s.id = rs.getString(1);
+                s.host = rs.getString(2);
+                s.port = (Integer) rs.getObject(3);
+                s.maintenanceDb = rs.getString(4);
+                s.usesCatalogConnection = rs.getBoolean(5);
+                s.credentialsRef = rs.getString(6);
+                hosts.add(s);
+            }
+        } catch (SQLException e) {
+            LOG.warnf("Could not list database servers: %s", e.getMessage());
+            return;
+        }
+        for (DbServer host : hosts) {
+            ServerAddress server = servers.addressOf(host);
+            try (Connection c = DriverManager.getConnection(server.jdbcUrl(server.maintenanceDb()), server.user(),
+                    server.password()); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT datname FROM pg_database WHERE NOT datallowconn AND datname LIKE 'kh\\_t\\_%'")) {
+                List<String> closed = new ArrayList<>();
+                while (rs.next()) {
+                    closed.add(rs.getString(1));
+                }
+                for (String database : closed) {
+                    if (liveTenantDatabase(host.id, database)) {
+                        try (Statement alter = c.createStatement()) {
+                            alter.execute("ALTER DATABASE " + Templates.quoteIdentifier(database) + " ALLOW_CONNECTIONS true");
+                            LOG.infof("Reopened %s, left closed by an interrupted clone", database);
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.warnf("Could not check server %s for closed databases: %s", host.id, e.getMessage());
+            }
+        }
+    }
+
+    private boolean liveTenantDatabase(String serverId, String database) throws SQLException {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM tenants WHERE db_server_id = ? AND database_name = ? AND status IN ('ACTIVE', 'SUSPENDED')")) {
+            ps.setString(1, serverId);
+            ps.setString(2, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     private record Unfinished(UUID id, String status, String databaseName, DbServer server) {
     }
 
@@ -83,6 +144,7 @@ public class ProvisioningRecovery {
                         FROM tenants t JOIN db_servers s ON s.id = t.db_server_id
                         WHERE t.status = 'FAILED'
                            OR (t.status IN ('PROVISIONING', 'DELETING') AND t.updated_at < now() - ?::interval)
+                           OR (t.status = 'DELETED' AND t.purged_at IS NULL AND t.purge_after < now())
                         LIMIT 100""")) {
             ps.setString(1, staleAfter.toSeconds() + " seconds");
             try (ResultSet rs = ps.executeQuery()) {
@@ -111,14 +173,14 @@ public class ProvisioningRecovery {
     }
 
     private void finish(Unfinished t) throws SQLException {
-        String sql = "DELETING".equals(t.status)
-                ? "UPDATE tenants SET status = 'DELETED', deleted_at = now() WHERE id = ? AND status = 'DELETING'"
+        boolean keepRow = "DELETING".equals(t.status) || "DELETED".equals(t.status);
+        String sql = keepRow
+                ? "UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now() "
+                        + "WHERE id = ? AND status = ?"
                 : "DELETE FROM tenants WHERE id = ? AND status = ?";
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, t.id);
-            if (!"DELETING".equals(t.status)) {
-                ps.setString(2, t.status);
-            }
+            ps.setString(2, t.status);
             ps.executeUpdate();
         }
     }

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.catalog.TenantType;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.tenancy.DatabaseAdmin;
 import dev.keyhub.tenancy.DbServers;
@@ -75,6 +76,12 @@ public class ProvisioningService {
             FROM placed, chosen
             RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
 
+    private static final String RECORD_CLONE_SQL = """
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
+            SELECT $1, $2, $3, s.type, 'PROVISIONING', s.db_server_id, $4 FROM tenants s
+            WHERE s.id = $5 AND s.status IN ('ACTIVE', 'SUSPENDED')
+            RETURNING db_server_id, created_at, type""";
+
     private static final String ACTIVATE_SQL = """
             UPDATE tenants SET status = 'ACTIVE', schema_version = $2
             WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
@@ -137,6 +144,62 @@ public class ProvisioningService {
                 .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
                 .onFailure().call(e -> undo(tenant, (StepFailure) e))
                 .onFailure().transform(e -> failure((StepFailure) e));
+    }
+
+    /**
+     * Creates a new tenant with a copy of another's data (members, groups, settings, audit log) on the same
+     * server. The copy's sessions are dropped and its join codes revoked: they belong to the source. The
+     * source refuses connections for the moment of the copy. Same failure handling as {@link #provision}.
+     */
+    public Uni<Tenant> clone(UUID sourceId, String slug, String name) {
+        if (RESERVED_SLUGS.contains(slug) || TenantAccess.asId(slug) != null) {
+            return Uni.createFrom().failure(ProblemException.badRequest("slug_reserved", "The slug '" + slug + "' is reserved."));
+        }
+        return directory.byId(sourceId).chain(source -> {
+            if (source.status != TenantStatus.ACTIVE && source.status != TenantStatus.SUSPENDED) {
+                return Uni.createFrom().failure(notCloneable());
+            }
+            UUID id = UUID.randomUUID();
+            Tenant t = new Tenant();
+            t.id = id;
+            t.slug = slug;
+            t.name = name.strip();
+            t.status = TenantStatus.PROVISIONING;
+            t.databaseName = databaseName(id);
+            return catalog.preparedQuery(RECORD_CLONE_SQL).execute(Tuple.of(id, slug, t.name, t.databaseName, sourceId))
+                    .map(rows -> {
+                        if (rows.size() == 0) {
+                            throw notCloneable();
+                        }
+                        Row row = rows.iterator().next();
+                        t.dbServerId = row.getString(0);
+                        t.createdAt = row.getOffsetDateTime(1);
+                        t.updatedAt = t.createdAt;
+                        t.type = TenantType.fromWire(row.getString(2));
+                        return t;
+                    })
+                    .onFailure(ProvisioningService::uniqueViolation)
+                    .transform(e -> ProblemException.conflict("slug_taken", "The slug '" + slug + "' is taken."))
+                    .chain(tenant -> copy(source, tenant));
+        });
+    }
+
+    private Uni<Tenant> copy(Tenant source, Tenant tenant) {
+        return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
+                pools.evict(source.id).chain(() -> databases.copy(server, source.databaseName, tenant.databaseName)))
+                .chain(() -> step(ProvisioningStep.INITIALISE, tenant, databases.onDatabase(server, tenant.databaseName,
+                        c -> c.query("DELETE FROM sessions").execute()
+                                .chain(() -> c.query("UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())").execute())
+                                .chain(() -> c.query(TenantSchema.VERSION_SQL).execute())
+                                .map(rows -> rows.iterator().next().getString(0)))))
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
+                .onFailure().call(e -> undo(tenant, (StepFailure) e))
+                .onFailure().transform(e -> failure((StepFailure) e));
+    }
+
+    private static ProblemException notCloneable() {
+        return ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be cloned.");
     }
 
     private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
@@ -217,30 +280,6 @@ public class ProvisioningService {
         return new ProblemException(500, "provisioning_failed", "Provisioning failed",
                 "Creating the tenant failed at step '" + failure.step.wireName() + "'; nothing was kept.")
                 .with("step", failure.step.wireName());
-    }
-
-    /**
-     * Deletes a tenant: DELETING is recorded first, then its pool is closed and its database dropped, then it
-     * is DELETED. Deleting a deleted tenant does nothing; 409 for one still being created.
-     */
-    public Uni<Void> delete(UUID id) {
-        return directory.byId(id).chain(tenant -> {
-            if (tenant.status == TenantStatus.DELETED) {
-                return Uni.createFrom().voidItem();
-            }
-            if (tenant.status == TenantStatus.PROVISIONING) {
-                return Uni.createFrom().failure(ProblemException.conflict("tenant_not_ready",
-                        "The tenant is still being created."));
-            }
-            return catalog.preparedQuery("UPDATE tenants SET status = 'DELETING' WHERE id = $1").execute(Tuple.of(id))
-                    .chain(() -> directory.forget(tenant.slug, id))
-                    .chain(() -> pools.evict(id))
-                    .chain(() -> servers.address(tenant.dbServerId))
-                    .chain(server -> databases.dropIfExists(server, tenant.databaseName))
-                    .chain(() -> catalog.preparedQuery(
-                            "UPDATE tenants SET status = 'DELETED', deleted_at = now() WHERE id = $1").execute(Tuple.of(id)))
-                    .chain(() -> directory.forget(tenant.slug, id));
-        });
     }
 
     static final String DATABASE_PREFIX = "kh_t_";

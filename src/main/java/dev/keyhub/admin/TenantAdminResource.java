@@ -8,6 +8,7 @@ import java.util.UUID;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -45,15 +46,20 @@ public class TenantAdminResource {
     static final int MAX_PAGE_SIZE = 200;
 
     private final ProvisioningService provisioning;
+    private final TenantLifecycle lifecycle;
+    private final PlatformAudit audit;
     private final TenantRepository tenants;
     private final TenantDirectory directory;
     private final Idempotency idempotency;
     private final ObjectMapper json;
     private final JsonWebToken caller;
 
-    public TenantAdminResource(ProvisioningService provisioning, TenantRepository tenants, TenantDirectory directory,
+    public TenantAdminResource(ProvisioningService provisioning, TenantLifecycle lifecycle, PlatformAudit audit,
+            TenantRepository tenants, TenantDirectory directory,
             Idempotency idempotency, ObjectMapper json, JsonWebToken caller) {
         this.provisioning = provisioning;
+        this.lifecycle = lifecycle;
+        this.audit = audit;
         this.tenants = tenants;
         this.directory = directory;
         this.idempotency = idempotency;
@@ -74,7 +80,7 @@ public class TenantAdminResource {
             @Parameter(description = "Repeat a request safely: the same key returns the first result")
             @HeaderParam("Idempotency-Key") String key) {
         if (key == null) {
-            return provisioning.provision(request).map(t -> created(TenantView.of(t)));
+            return audited(request, provisioning.provision(request)).map(t -> created(TenantView.of(t)));
         }
         String who = caller.getIssuer() + "|" + caller.getSubject();
         return idempotency.claim(who, key, write(request)).chain(stored -> {
@@ -84,7 +90,7 @@ public class TenantAdminResource {
                         .type(MediaType.APPLICATION_JSON).location(URI.create(s.location()))
                         .header("Idempotent-Replayed", "true").build());
             }
-            return provisioning.provision(request)
+            return audited(request, provisioning.provision(request))
                     .map(TenantView::of)
                     .call(view -> idempotency.complete(who, key, new Idempotency.Stored(201, write(view),
                             location(view).toString())))
@@ -117,12 +123,78 @@ public class TenantAdminResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Delete a tenant: its database is dropped and it shows as DELETED")
+    @Operation(summary = "Delete a tenant: DELETED at once, its database dropped after the grace period or, with purge=true, now")
     @APIResponse(responseCode = "204", description = "Deleted (also when it already was)")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is still being created")
-    public Uni<Response> delete(@PathParam("id") String id) {
-        return provisioning.delete(parseId(id)).map(v -> Response.noContent().build());
+    public Uni<Response> delete(@PathParam("id") String id, @QueryParam("purge") @DefaultValue("false") boolean purge) {
+        UUID tenantId = parseId(id);
+        return audit.audited(actor(), purge ? "tenant.purged" : "tenant.deleted", tenantId, null,
+                lifecycle.delete(tenantId, purge)).map(v -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/{id}/suspend")
+    @Operation(summary = "Suspend a tenant: its API answers 403 tenant_suspended; its data is kept")
+    @APIResponse(responseCode = "200", description = "Suspended (also when it already was)")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "409", description = "The tenant is not active")
+    public Uni<TenantView> suspend(@PathParam("id") String id) {
+        UUID tenantId = parseId(id);
+        return audit.audited(actor(), "tenant.suspended", tenantId, null, lifecycle.suspend(tenantId)).map(TenantView::of);
+    }
+
+    @POST
+    @Path("/{id}/resume")
+    @Operation(summary = "Resume a suspended tenant")
+    @APIResponse(responseCode = "200", description = "Active (also when it already was)")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "409", description = "The tenant is not suspended")
+    public Uni<TenantView> resume(@PathParam("id") String id) {
+        UUID tenantId = parseId(id);
+        return audit.audited(actor(), "tenant.resumed", tenantId, null, lifecycle.resume(tenantId)).map(TenantView::of);
+    }
+
+    /** Body of POST /admin/tenants/{id}/clone. */
+    public record CloneRequest(
+            @NotNull @Size(min = 3, max = 63) @jakarta.validation.constraints.Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                    message = "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit")
+            String slug,
+            @jakarta.validation.constraints.NotBlank @Size(max = 200) String name) {
+    }
+
+    @POST
+    @Path("/{id}/clone")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create a new tenant with a copy of this tenant's data")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant")
+    @APIResponse(responseCode = "400", description = "Invalid or reserved slug, invalid body")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "409", description = "Slug taken, or the source is not active or suspended")
+    @APIResponse(responseCode = "500", description = "A step failed; nothing was kept; 'step' names it")
+    public Uni<Response> cloneTenant(@PathParam("id") String id, @Valid @NotNull CloneRequest body) {
+        UUID sourceId = parseId(id);
+        return audit.audited(actor(), "tenant.cloned", sourceId, new io.vertx.core.json.JsonObject().put("slug", body.slug()),
+                provisioning.clone(sourceId, body.slug(), body.name())).map(t -> created(TenantView.of(t)));
+    }
+
+    @GET
+    @Path("/{id}/stats")
+    @Operation(summary = "Database size, open connections, schema version and members of a tenant")
+    @APIResponse(responseCode = "200", description = "The figures")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "410", description = "The tenant's database was purged")
+    public Uni<TenantLifecycle.Stats> stats(@PathParam("id") String id) {
+        return lifecycle.stats(parseId(id));
+    }
+
+    private String actor() {
+        return caller.getSubject();
+    }
+
+    private Uni<dev.keyhub.catalog.Tenant> audited(CreateTenantRequest request, Uni<dev.keyhub.catalog.Tenant> work) {
+        return audit.audited(actor(), "tenant.created", null,
+                new io.vertx.core.json.JsonObject().put("slug", request.slug()), work);
     }
 
     private Response created(TenantView view) {

@@ -37,6 +37,10 @@ public class Tenant {
     public OffsetDateTime updatedAt;
     @Column(name = "deleted_at")
     public OffsetDateTime deletedAt;
+    @Column(name = "purge_after")
+    public OffsetDateTime purgeAfter;
+    @Column(name = "purged_at")
+    public OffsetDateTime purgedAt;
 
     public TenantRef ref() {
         return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion);

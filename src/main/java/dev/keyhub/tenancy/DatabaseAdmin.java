@@ -48,6 +48,25 @@ public class DatabaseAdmin {
                 .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(TEMPLATE_BUSY_RETRIES);
     }
 
+    /**
+     * Copies a live database: new connections to it are refused and existing ones ended for the moment of the
+     * copy (its users get 503 and retry), then it accepts connections again, whatever the outcome.
+     */
+    public Uni<Void> copy(ServerAddress server, String source, String target) {
+        String src = Templates.quoteIdentifier(source);
+        String sql = "CREATE DATABASE " + Templates.quoteIdentifier(target) + " TEMPLATE " + src;
+        return maintenancePool(server).withConnection(c -> c.query("ALTER DATABASE " + src + " ALLOW_CONNECTIONS false")
+                .execute()
+                .chain(() -> c.preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        + "WHERE datname = $1 AND pid <> pg_backend_pid()").execute(io.vertx.mutiny.sqlclient.Tuple.of(source)))
+                .chain(() -> c.query(sql).execute()
+                        .onFailure(DatabaseAdmin::templateBusy).retry()
+                        .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(TEMPLATE_BUSY_RETRIES))
+                .replaceWithVoid()
+                .onTermination().call(() -> c.query("ALTER DATABASE " + src + " ALLOW_CONNECTIONS true").execute()
+                        .onFailure().recoverWithNull()));
+    }
+
     /** Drops the database if it exists, disconnecting anyone still connected. */
     public Uni<Void> dropIfExists(ServerAddress server, String database) {
         String sql = "DROP DATABASE IF EXISTS " + Templates.quoteIdentifier(database) + " WITH (FORCE)";

@@ -85,6 +85,18 @@ public interface TenancyConfig {
         @WithDefault("2")
         int sparesPerServer();
 
+        /** How long a deleted tenant's database is kept before the background purge drops it. */
+        @WithDefault("7d")
+        Duration deleteGrace();
+
+        /** How many tenant databases the fleet health check probes at once. */
+        @WithDefault("8")
+        int healthConcurrency();
+
+        /** How long the health check waits for one tenant database. */
+        @WithDefault("2s")
+        Duration healthTimeout();
+
         /** How often spares are topped up and outdated ones dropped. */
         @WithDefault("5s")
         Duration sparesInterval();

@@ -292,7 +292,8 @@ public class TenantPools {
         if (t instanceof PgException pg) {
             String state = pg.getSqlState();
             return state != null && (state.startsWith("08") || state.equals("53300") || state.equals("57P01")
-                    || state.equals("57P03") || state.equals("3D000"));
+                    || state.equals("57P03") || state.equals("3D000")
+                    || state.equals("55000") /* not accepting connections: briefly, while a clone copies it */);
         }
         return t instanceof java.net.ConnectException
                 || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException

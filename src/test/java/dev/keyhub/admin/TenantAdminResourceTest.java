@@ -135,10 +135,11 @@ class TenantAdminResourceTest {
     }
 
     @Test
-    void deleteDropsTheDatabaseAndKeepsTheTenantAsDeleted() {
+    void purgeDropsTheDatabaseAndKeepsTheTenantAsDeleted() {
         var tenant = Tenants.create("del");
         assertTrue(Catalog.databaseExists(tenant.databaseName()));
-        given().auth().oauth2(Tokens.platformAdmin()).delete("/admin/tenants/" + tenant.id()).then().statusCode(204);
+        given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + tenant.id())
+                .then().statusCode(204);
         assertFalse(Catalog.databaseExists(tenant.databaseName()));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + tenant.id()).then().statusCode(200)
                 .body("status", equalTo("DELETED")).body("deletedAt", notNullValue());

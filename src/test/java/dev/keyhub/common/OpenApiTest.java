@@ -18,7 +18,9 @@ class OpenApiTest {
     void everyRouteIsDescribedWithItsErrors() {
         Map<String, Map<String, Map<String, Object>>> paths = given().queryParam("format", "json").get("/q/openapi")
                 .then().statusCode(200).extract().path("paths");
-        List<String> expected = List.of("/admin/tenants", "/admin/tenants/{id}", "/api/join",
+        List<String> expected = List.of("/admin/tenants", "/admin/tenants/{id}", "/admin/tenants/{id}/suspend",
+                "/admin/tenants/{id}/resume", "/admin/tenants/{id}/clone", "/admin/tenants/{id}/stats",
+                "/admin/health/tenants", "/admin/audit-log", "/api/join",
                 "/api/tenants/{tenant}/me", "/api/tenants/{tenant}/me/membership", "/api/tenants/{tenant}/users",
                 "/api/tenants/{tenant}/users/{id}", "/api/tenants/{tenant}/users/{id}/sessions",
                 "/api/tenants/{tenant}/join-codes", "/api/tenants/{tenant}/join-codes/{id}",

@@ -1,0 +1,50 @@
+package dev.keyhub.admin;
+
+import java.util.Arrays;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.keyhub.catalog.Tenant;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** The platform audit log in the catalog: every admin action, who took it, on which tenant, and how it ended. */
+@ApplicationScoped
+public class PlatformAudit {
+
+    private static final Logger LOG = Logger.getLogger(PlatformAudit.class);
+    private final Pool catalog;
+
+    public PlatformAudit(Pool catalog) {
+        this.catalog = catalog;
+    }
+
+    /**
+     * Runs an admin action and records its outcome (for an action that returns a tenant, that tenant's id). The action's own result or failure is what the caller
+     * gets; a failure to write the record is logged, never hidden behind the action's outcome.
+     */
+    public <T> Uni<T> audited(String actor, String action, UUID tenantId, JsonObject details, Uni<T> work) {
+        return work
+                .call(result -> record(actor, action, result instanceof Tenant t ? t.id : tenantId, "success", details))
+                .onFailure().call(e -> record(actor, action, tenantId, "failure",
+                        (details == null ? new JsonObject() : details.copy()).put("error", errorCode(e))));
+    }
+
+    private Uni<Void> record(String actor, String action, UUID tenantId, String outcome, JsonObject details) {
+        return catalog.preparedQuery("""
+                INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""")
+                .execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, details)))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.errorf("could not write the platform audit log: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    private static String errorCode(Throwable e) {
+        return e instanceof dev.keyhub.common.ProblemException p ? p.code() : "internal_error";
+    }
+}

@@ -1,0 +1,97 @@
+package dev.keyhub.admin;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.Ids;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** Platform admin views over the whole fleet: tenant health and the platform audit log. */
+@Path("/admin")
+@RolesAllowed("platform-admin")
+@Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = "No valid token")
+@APIResponse(responseCode = "403", description = "Not a platform admin")
+public class PlatformResource {
+
+    private final TenantLifecycle lifecycle;
+    private final Pool catalog;
+
+    public PlatformResource(TenantLifecycle lifecycle, Pool catalog) {
+        this.lifecycle = lifecycle;
+        this.catalog = catalog;
+    }
+
+    @GET
+    @Path("/health/tenants")
+    @Operation(summary = "Reachability and latency of every active or suspended tenant's database, with a summary")
+    public Uni<TenantLifecycle.Health> health() {
+        return lifecycle.health();
+    }
+
+    public record AuditEntry(UUID id, OffsetDateTime at, String actor, String action, UUID tenantId, String outcome,
+            JsonObject details) {
+
+        static AuditEntry of(Row r) {
+            return new AuditEntry(r.getUUID(0), r.getOffsetDateTime(1), r.getString(2), r.getString(3), r.getUUID(4),
+                    r.getString(5), (JsonObject) r.getValue(6));
+        }
+    }
+
+    @GET
+    @Path("/audit-log")
+    @Operation(summary = "Every platform-admin action, newest first; filter by tenant and action")
+    @APIResponse(responseCode = "400", description = "Invalid size or cursor")
+    public Uni<CursorPage<AuditEntry>> auditLog(@QueryParam("tenant") String tenant, @QueryParam("action") String action,
+            @QueryParam("cursor") String cursor, @QueryParam("size") String size) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder(
+                "SELECT id, created_at, actor, action, tenant_id, outcome, details FROM platform_audit_log WHERE true");
+        if (tenant != null && !tenant.isBlank()) {
+            args.add(Ids.parse(tenant, "tenant_not_found", "tenant"));
+            sql.append(" AND tenant_id = $").append(args.size());
+        }
+        if (action != null && !action.isBlank()) {
+            args.add(action.length() > 100 ? action.substring(0, 100) : action);
+            sql.append(" AND action = $").append(args.size());
+        }
+        Cursor before = Cursor.decode(cursor);
+        if (before != null) {
+            args.add(before.at());
+            args.add(before.id());
+            sql.append(" AND (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
+        }
+        int pageSize = Cursor.size(size, 50, 200);
+        args.add(pageSize + 1);
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
+        return catalog.preparedQuery(sql.toString()).execute(Tuple.tuple(args)).map(rows -> {
+            List<AuditEntry> items = new ArrayList<>();
+            rows.forEach(r -> items.add(AuditEntry.of(r)));
+            String next = null;
+            if (items.size() > pageSize) {
+                items.remove(pageSize);
+                AuditEntry last = items.get(pageSize - 1);
+                next = new Cursor(last.at(), last.id()).encode();
+            }
+            return new CursorPage<>(items, next);
+        });
+    }
+}
