@@ -58,7 +58,9 @@ CREATE TABLE tenants (
     deleted_at timestamptz,
     -- A deleted tenant's database is kept until purge_after, then dropped (purged_at).
     purge_after timestamptz,
-    purged_at timestamptz
+    purged_at timestamptz,
+    -- Set while a migration task changes this tenant's schema: the tenant refuses writes meanwhile.
+    migrating boolean NOT NULL DEFAULT false
 );
 -- A slug names one live tenant; deleted and failed tenants release theirs.
 CREATE UNIQUE INDEX tenants_slug_live ON tenants (slug) WHERE status NOT IN ('DELETED', 'FAILED');
@@ -104,6 +106,48 @@ CREATE INDEX platform_audit_log_created ON platform_audit_log (created_at DESC, 
 CREATE INDEX platform_audit_log_tenant ON platform_audit_log (tenant_id, created_at DESC);
 --rollback DROP TABLE platform_audit_log;
 
+--changeset keyhub:catalog-1.0.0-migrations
+-- A migration job rolls the tenant changelog out to (or back on) many tenant databases, one task each.
+CREATE TABLE migration_jobs (
+    id uuid PRIMARY KEY,
+    direction text NOT NULL CHECK (direction IN ('update', 'rollback')),
+    target text NOT NULL,
+    state text NOT NULL CHECK (state IN ('DRY_RUN', 'RUNNING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'HALTED', 'CANCELLED')),
+    paused_from text,
+    dry_run_only boolean NOT NULL DEFAULT false,
+    concurrency integer NOT NULL CHECK (concurrency BETWEEN 1 AND 64),
+    canary integer NOT NULL CHECK (canary >= 0),
+    current_wave integer NOT NULL DEFAULT 0,
+    on_error text NOT NULL CHECK (on_error IN ('halt', 'continue')),
+    max_failures integer NOT NULL CHECK (max_failures >= 0),
+    selector jsonb,
+    reason text,
+    created_by text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz
+);
+CREATE INDEX migration_jobs_active ON migration_jobs (created_at) WHERE state IN ('DRY_RUN', 'RUNNING');
+CREATE TABLE migration_tasks (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    job_id uuid NOT NULL REFERENCES migration_jobs (id) ON DELETE CASCADE,
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    phase text NOT NULL CHECK (phase IN ('dry_run', 'apply')),
+    wave integer NOT NULL,
+    state text NOT NULL CHECK (state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED')),
+    from_version text,
+    to_version text,
+    error text,
+    claimed_by text,
+    claimed_at timestamptz,
+    started_at timestamptz,
+    finished_at timestamptz,
+    UNIQUE (job_id, tenant_id, phase)
+);
+CREATE INDEX migration_tasks_claim ON migration_tasks (job_id, phase, wave) WHERE state = 'PENDING';
+--rollback DROP TABLE migration_tasks;
+--rollback DROP TABLE migration_jobs;
+
 --changeset keyhub:catalog-1.0.0-idempotency
 CREATE TABLE idempotency_keys (
     caller text NOT NULL,
@@ -128,6 +172,8 @@ $$;
 CREATE TRIGGER organizations_updated_at BEFORE UPDATE ON organizations FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 CREATE TRIGGER db_servers_updated_at BEFORE UPDATE ON db_servers FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 CREATE TRIGGER tenants_updated_at BEFORE UPDATE ON tenants FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER migration_jobs_updated_at BEFORE UPDATE ON migration_jobs FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+--rollback DROP TRIGGER migration_jobs_updated_at ON migration_jobs;
 --rollback DROP TRIGGER tenants_updated_at ON tenants;
 --rollback DROP TRIGGER db_servers_updated_at ON db_servers;
 --rollback DROP TRIGGER organizations_updated_at ON organizations;

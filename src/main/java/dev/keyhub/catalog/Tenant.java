@@ -41,8 +41,9 @@ public class Tenant {
     public OffsetDateTime purgeAfter;
     @Column(name = "purged_at")
     public OffsetDateTime purgedAt;
+    public boolean migrating;
 
     public TenantRef ref() {
-        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion);
+        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion, migrating);
     }
 }

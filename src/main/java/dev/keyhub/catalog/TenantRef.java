@@ -4,5 +4,5 @@ import java.util.UUID;
 
 /** The immutable part of a tenant that the request path needs; safe to cache. */
 public record TenantRef(UUID id, String slug, TenantStatus status, String dbServerId, String databaseName,
-        String schemaVersion) {
+        String schemaVersion, boolean migrating) {
 }

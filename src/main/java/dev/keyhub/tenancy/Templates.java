@@ -32,25 +32,31 @@ public class Templates {
     private final DbServers servers;
     private final TenantSchema schema;
     private final String templateName;
+    private final java.util.Optional<String> startVersion;
 
     public Templates(DataSource catalog, DbServers servers, TenantSchema schema, TenancyConfig config) {
         this.catalog = catalog;
         this.servers = servers;
         this.schema = schema;
         this.templateName = config.tenancy().templateDatabase();
+        this.startVersion = config.tenancy().templateVersion();
     }
 
-    /** At start-up: registers the catalog's own server and brings every server's template up to date. */
+    /** At start-up: registers the catalog's own server and makes sure every server has its template. */
     void onStart(@Observes StartupEvent event) {
         registerCatalogServer();
         for (DbServer server : activeServers()) {
             String version = ensureTemplate(servers.addressOf(server), server.templateDatabase);
             recordVersion(server.id, version);
-            LOG.infof("Template %s on server %s is at tenant schema %s", server.templateDatabase, server.id, version);
+            LOG.infof("Template %s on server %s is at tenant schema %s (newest release: %s)", server.templateDatabase,
+                    server.id, version, schema.latest());
         }
     }
 
-    /** Creates the template if missing and migrates it; returns its schema version. Blocking. */
+    /**
+     * Creates the template at {@code keyhub.tenancy.template-version} (the newest release by default) if it
+     * is missing; returns its schema version. Blocking.
+     */
     public String ensureTemplate(ServerAddress address, String template) {
         try (Connection c = DriverManager.getConnection(address.jdbcUrl(address.maintenanceDb()), address.user(),
                 address.password())) {
@@ -59,19 +65,21 @@ public class Templates {
                 ps.setString(1, template);
                 exists = ps.executeQuery().next();
             }
-            if (!exists) {
-                try (Statement st = c.createStatement()) {
-                    st.execute("CREATE DATABASE " + quoteIdentifier(template));
-                } catch (SQLException e) {
-                    if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another replica
-                        throw e;
-                    }
+            if (exists) {
+                // An existing template moves only through migration jobs, together with the tenants.
+                return schema.version(address, template);
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE DATABASE " + quoteIdentifier(template));
+            } catch (SQLException e) {
+                if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another replica
+                    throw e;
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not prepare template " + template + " on " + address, e);
         }
-        return schema.update(address, template);
+        return schema.migrate(address, template, TenantSchema.Direction.UPDATE, startVersion.orElseGet(schema::latest));
     }
 
     public String templateName() {

@@ -19,6 +19,9 @@ public interface TenancyConfig {
     /** Provisioning and its recovery. */
     Provisioning provisioning();
 
+    /** Migration jobs. */
+    Migrations migrations();
+
     /** Server-side sessions. */
     Sessions sessions();
 
@@ -32,6 +35,16 @@ public interface TenancyConfig {
         /** Name of the token claim that names the caller's tenant (a slug or a tenant id). */
         @WithDefault("tenant")
         String claim();
+
+        /** The tenant changelog (classpath resource). */
+        @WithDefault("db/tenant/changelog.xml")
+        String changelog();
+
+        /**
+         * The release a newly created template starts at; empty means the newest. An existing template moves
+         * only through migration jobs.
+         */
+        java.util.Optional<String> templateVersion();
 
         /** Name of the template database kept at the newest tenant schema on every server. */
         @WithDefault("keyhub_template")
@@ -100,6 +113,20 @@ public interface TenancyConfig {
         /** How often spares are topped up and outdated ones dropped. */
         @WithDefault("5s")
         Duration sparesInterval();
+    }
+
+    interface Migrations {
+        /** Tasks one replica runs at once, across jobs. */
+        @WithDefault("4")
+        int workers();
+
+        /** How often a replica looks for work and advances jobs. */
+        @WithDefault("500ms")
+        Duration poll();
+
+        /** A running task whose replica has not reported for this long is given to another replica. */
+        @WithDefault("2m")
+        Duration staleAfter();
     }
 
     interface Sessions {

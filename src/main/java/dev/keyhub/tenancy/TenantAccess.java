@@ -26,6 +26,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class TenantAccess {
 
     public static final String CURRENT = "current";
+    private static final int MIGRATING_RETRY_AFTER = 5;
     private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
     private static final String MEMBER_SQL = """
             SELECT u.id, u.email, u.name, u.icon, m.id, m.role, m.created_at
@@ -61,6 +62,7 @@ public class TenantAccess {
         String claim = claim();
         Caller caller = caller();
         String clientIp = clientIp();
+        boolean writes = writes();
         String wanted;
         if (CURRENT.equals(pathTenant)) {
             if (claim == null) {
@@ -84,6 +86,11 @@ public class TenantAccess {
                         throw mismatch();
                     }
                     checkUsable(ref);
+                    if (writes && ref.migrating()) {
+                        throw ProblemException.unavailable("tenant_migrating",
+                                "The tenant's schema is being migrated; it serves reads and takes writes again shortly.",
+                                MIGRATING_RETRY_AFTER);
+                    }
                 })
                 .chain(ref -> member(ref, caller).map(m -> new TenantContext(ref, m, clientIp)));
     }
@@ -139,6 +146,16 @@ public class TenantAccess {
                     "Tenant '" + ref.slug() + "' is still being created.");
             default -> throw new ProblemException(410, "tenant_deleted", "Gone",
                     "Tenant '" + ref.slug() + "' was deleted.");
+        }
+    }
+
+    /** Whether this request may change data: anything but GET, HEAD and OPTIONS. */
+    private boolean writes() {
+        try {
+            String method = request.get().method().name();
+            return !("GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method));
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 

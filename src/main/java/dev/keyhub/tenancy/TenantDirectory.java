@@ -56,7 +56,7 @@ public class TenantDirectory {
     public Uni<TenantRef> liveById(UUID id) {
         // Plain SQL rather than a Hibernate session: this also runs during authentication (session tokens).
         return catalog.preparedQuery("""
-                SELECT id, slug, status, db_server_id, database_name, schema_version FROM tenants
+                SELECT id, slug, status, db_server_id, database_name, schema_version, migrating FROM tenants
                 WHERE id = $1 AND status NOT IN ('DELETED', 'FAILED')""").execute(Tuple.of(id))
                 .map(rows -> {
                     if (rows.size() == 0) {
@@ -64,7 +64,7 @@ public class TenantDirectory {
                     }
                     Row r = rows.iterator().next();
                     return new TenantRef(r.getUUID(0), r.getString(1), TenantStatus.valueOf(r.getString(2)),
-                            r.getString(3), r.getString(4), r.getString(5));
+                            r.getString(3), r.getString(4), r.getString(5), r.getBoolean(6));
                 });
     }
 

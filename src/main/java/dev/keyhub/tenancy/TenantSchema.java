@@ -1,16 +1,24 @@
 package dev.keyhub.tenancy;
 
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Liquibase;
+import liquibase.change.Change;
+import liquibase.change.core.TagDatabaseChange;
+import liquibase.changelog.ChangeLogParameters;
+import liquibase.changelog.ChangeSet;
+import liquibase.parser.ChangeLogParserFactory;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
@@ -18,37 +26,183 @@ import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
 
 /**
- * Applies the tenant changelog ({@value #CHANGELOG}) to one database with Liquibase. Blocking: call it on a
- * worker thread, never on an event loop.
+ * The tenant changelog ({@code keyhub.tenancy.changelog}) applied with Liquibase to one database at a time:
+ * forward to a tag, back to a tag, or as a dry run whose changes are rolled back. Liquibase runs each
+ * changeset in a transaction of its own, so a database is always at one known changeset. Blocking: call it
+ * on a worker thread, never on an event loop.
  */
 @ApplicationScoped
 public class TenantSchema {
 
-    public static final String CHANGELOG = "db/tenant/changelog.xml";
+    /** SQL that reads the schema version (newest tag) of a tenant database. */
+    public static final String VERSION_SQL =
+            "SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1";
 
-    /** Brings the database to the newest tenant schema and returns its version (the newest tag). */
+    public enum Direction {
+        UPDATE, ROLLBACK
+    }
+
+    private final String changelog;
+    private List<String> tags;
+
+    public TenantSchema(TenancyConfig config) {
+        this.changelog = config.tenancy().changelog();
+    }
+
+    /** The release tags of the changelog, oldest first (read once: the changelog ships with the code). */
+    public synchronized List<String> tags() {
+        if (tags == null) {
+            tags = List.copyOf(readTags());
+        }
+        return tags;
+    }
+
+    private List<String> readTags() {
+        try {
+            var resources = resources();
+            var log = ChangeLogParserFactory.getInstance().getParser(changelog, resources)
+                    .parse(changelog, new ChangeLogParameters(), resources);
+            List<String> tags = new ArrayList<>();
+            for (ChangeSet cs : log.getChangeSets()) {
+                for (Change change : cs.getChanges()) {
+                    if (change instanceof TagDatabaseChange tag) {
+                        tags.add(tag.getTag());
+                    }
+                }
+            }
+            return tags;
+        } catch (LiquibaseException e) {
+            throw new IllegalStateException("could not read the tenant changelog " + changelog, e);
+        }
+    }
+
+    /** The newest release tag. */
+    public String latest() {
+        List<String> tags = tags();
+        return tags.get(tags.size() - 1);
+    }
+
+    /** Brings the database to the newest tenant schema and returns its version. */
     public String update(ServerAddress server, String database) {
-        try (Connection c = DriverManager.getConnection(server.jdbcUrl(database), server.user(), server.password())) {
-            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            try (Liquibase liquibase = new Liquibase(CHANGELOG,
-                    new ClassLoaderResourceAccessor(Thread.currentThread().getContextClassLoader()), db)) {
-                liquibase.update(new Contexts(), new LabelExpression());
-                return version(c); // before closing Liquibase, which closes the connection
+        return migrate(server, database, Direction.UPDATE, latest());
+    }
+
+    /** Moves the database forward or back to {@code tag} and returns the version it ends at. */
+    public String migrate(ServerAddress server, String database, Direction direction, String tag) {
+        try (Connection c = connect(server, database)) {
+            run(c, direction, tag);
+            return version(c);
+        } catch (SQLException | LiquibaseException e) {
+            throw new MigrationFailure(database, e);
+        }
+    }
+
+    /**
+     * Runs what {@link #migrate} would run inside one transaction that is then rolled back (PostgreSQL DDL is
+     * transactional), so a changeset that would fail on this database's data fails here, and nothing changes.
+     */
+    public void dryRun(ServerAddress server, String database, Direction direction, String tag) {
+        try (Connection real = connect(server, database)) {
+            real.setAutoCommit(false);
+            try {
+                run(uncommitted(real), direction, tag);
+            } finally {
+                real.rollback();
             }
         } catch (SQLException | LiquibaseException e) {
-            throw new IllegalStateException("could not migrate tenant schema in " + database + " on " + server, e);
+            throw new MigrationFailure(database, e);
         }
+    }
+
+    /** The version a database is at now. */
+    public String version(ServerAddress server, String database) {
+        try (Connection c = connect(server, database)) {
+            return version(c);
+        } catch (SQLException e) {
+            throw new MigrationFailure(database, e);
+        }
+    }
+
+    private void run(Connection c, Direction direction, String tag) throws LiquibaseException, SQLException {
+        Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
+        Liquibase liquibase = new Liquibase(changelog, resources(), db);
+        if (direction == Direction.UPDATE) {
+            liquibase.update(tag, new Contexts(), new LabelExpression());
+        } else {
+            // Liquibase's rollback-to-tag also undoes the tagDatabase changeset that carries the tag, which would
+            // leave the database below the release; so roll back exactly the changesets recorded after it.
+            int after = changesetsAfter(c, tag);
+            if (after > 0) {
+                liquibase.rollback(after, new Contexts(), new LabelExpression());
+            }
+        }
+        // Not closed: closing Liquibase closes the connection, which the caller owns.
+    }
+
+    private static int changesetsAfter(Connection c, String tag) throws SQLException {
+        try (var ps = c.prepareStatement("""
+                SELECT count(*) FROM databasechangelog WHERE orderexecuted >
+                    (SELECT max(orderexecuted) FROM databasechangelog WHERE tag = ?)""")) {
+            ps.setString(1, tag);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                int count = rs.getInt(1);
+                try (var exists = c.prepareStatement("SELECT 1 FROM databasechangelog WHERE tag = ?")) {
+                    exists.setString(1, tag);
+                    if (!exists.executeQuery().next()) {
+                        throw new SQLException("this database was never at release " + tag + ", so it cannot go back to it");
+                    }
+                }
+                return count;
+            }
+        }
+    }
+
+    private static ClassLoaderResourceAccessor resources() {
+        return new ClassLoaderResourceAccessor(TenantSchema.class.getClassLoader());
+    }
+
+    private static Connection connect(ServerAddress server, String database) throws SQLException {
+        return DriverManager.getConnection(server.jdbcUrl(database), server.user(), server.password());
+    }
+
+    /** A view of a connection on which commit and auto-commit do nothing, so that everything stays in one transaction. */
+    private static Connection uncommitted(Connection real) {
+        return (Connection) Proxy.newProxyInstance(TenantSchema.class.getClassLoader(), new Class<?>[] { Connection.class },
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "commit", "close" -> null;
+                    case "setAutoCommit" -> null;
+                    case "getAutoCommit" -> false;
+                    default -> {
+                        try {
+                            yield method.invoke(real, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
     }
 
     /** The newest tag in a database's Liquibase history, or null if it has none. */
     public static String version(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(VERSION_SQL)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(VERSION_SQL)) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
 
-    /** SQL that reads the schema version (newest tag) of a tenant database. */
-    public static final String VERSION_SQL =
-            "SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1";
+    /** A migration that failed on one database; the message names the changeset and the database error. */
+    public static class MigrationFailure extends RuntimeException {
+        public MigrationFailure(String database, Throwable cause) {
+            super(summary(cause), cause);
+        }
+
+        private static String summary(Throwable e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            return message.length() > 500 ? message.substring(0, 500) : message;
+        }
+    }
 }

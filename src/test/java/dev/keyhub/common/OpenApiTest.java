@@ -20,7 +20,9 @@ class OpenApiTest {
                 .then().statusCode(200).extract().path("paths");
         List<String> expected = List.of("/admin/tenants", "/admin/tenants/{id}", "/admin/tenants/{id}/suspend",
                 "/admin/tenants/{id}/resume", "/admin/tenants/{id}/clone", "/admin/tenants/{id}/stats",
-                "/admin/health/tenants", "/admin/audit-log", "/api/join",
+                "/admin/health/tenants", "/admin/audit-log", "/admin/migrations/{id}", "/admin/migrations/{id}/pause",
+                "/admin/migrations/{id}/resume", "/admin/migrations/{id}/cancel", "/admin/migrations/{id}/retry",
+                "/api/join",
                 "/api/tenants/{tenant}/me", "/api/tenants/{tenant}/me/membership", "/api/tenants/{tenant}/users",
                 "/api/tenants/{tenant}/users/{id}", "/api/tenants/{tenant}/users/{id}/sessions",
                 "/api/tenants/{tenant}/join-codes", "/api/tenants/{tenant}/join-codes/{id}",

@@ -107,7 +107,7 @@ class ConnectionBudgetTest {
         List<CompletableFuture<Object>> holders = new ArrayList<>();
         for (Tenants.Created t : held) {
             TenantRef ref = new TenantRef(UUID.fromString(t.id()), t.slug(), TenantStatus.ACTIVE, "default",
-                    t.databaseName(), "1.1.0");
+                    t.databaseName(), "1.1.0", false);
             CompletableFuture<Object> holder = new CompletableFuture<>();
             var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
             VertxContextSafetyToggle.setContextSafe(context, true);

@@ -1,0 +1,29 @@
+package dev.keyhub.migration;
+
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+/**
+ * Body of {@code POST /admin/migrations}. Every field is optional: the defaults roll the newest release out
+ * to every active and suspended tenant, one canary first, four at a time, halting at the first failure.
+ */
+public record MigrationRequest(
+        @Size(max = 100) String target,
+        @Pattern(regexp = "update|rollback") String direction,
+        Boolean dryRun,
+        @Min(1) @Max(64) Integer concurrency,
+        @Min(0) @Max(10_000) Integer canary,
+        @Pattern(regexp = "halt|continue") String onError,
+        @Min(0) Integer maxFailures,
+        @Valid Selector tenants) {
+
+    /** Which tenants: by id or slug; none given means all active and suspended tenants. */
+    public record Selector(@Size(max = 10_000) List<UUID> ids, @Size(max = 10_000) List<String> slugs) {
+    }
+}

@@ -1,0 +1,421 @@
+package dev.keyhub.migration;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.keyhub.catalog.DbServer;
+import dev.keyhub.tenancy.DbServers;
+import dev.keyhub.tenancy.ServerAddress;
+import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.TenantDirectory;
+import dev.keyhub.tenancy.TenantSchema;
+import dev.keyhub.tenancy.TenantSchema.Direction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Executes migration jobs. Every replica runs one: each tick it keeps its running tasks alive, hands tasks
+ * of a vanished replica back to the queue, advances jobs whose current phase is done (one replica at a time
+ * per job, by {@code FOR UPDATE SKIP LOCKED} on the job row), and claims pending tasks for its workers with
+ * {@code FOR UPDATE SKIP LOCKED}, so several replicas share the work and a restarted one carries on.
+ * <p>
+ * A job goes DRY_RUN → (template) → RUNNING wave by wave → SUCCEEDED, or FAILED (dry run failed, or some
+ * tasks failed under {@code continue}), HALTED (failures passed the threshold), CANCELLED. The template of
+ * every server moves to the target after the dry run passes and before the first tenant, so a tenant
+ * created during the job starts at the target; a last wave catches up any tenant still behind.
+ * Liquibase and the catalog are used over JDBC on the runner's own threads, never on an event loop.
+ */
+@ApplicationScoped
+public class MigrationRunner {
+
+    private static final Logger LOG = Logger.getLogger(MigrationRunner.class);
+
+    private final DataSource catalog;
+    private final DbServers servers;
+    private final TenantSchema schema;
+    private final TenantDirectory directory;
+    private final TenancyConfig.Migrations config;
+    private final String instance = UUID.randomUUID().toString();
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService ticker;
+    private ExecutorService workers;
+
+    public MigrationRunner(DataSource catalog, DbServers servers, TenantSchema schema, TenantDirectory directory,
+            TenancyConfig config) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.schema = schema;
+        this.directory = directory;
+        this.config = config.migrations();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        workers = Executors.newFixedThreadPool(config.workers(), r -> new Thread(r, "keyhub-migration"));
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "keyhub-migration-ticker"));
+        ticker.scheduleWithFixedDelay(this::tick, config.poll().toMillis(), config.poll().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        ticker.shutdownNow();
+        workers.shutdownNow();
+    }
+
+    void tick() {
+        try {
+            heartbeat();
+            requeueStale();
+            for (UUID job : activeJobs()) {
+                advance(job);
+            }
+            claim();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("Migration runner: %s", e.getMessage());
+        }
+    }
+
+    private void heartbeat() throws SQLException {
+        if (!running.isEmpty()) {
+            update("UPDATE migration_tasks SET claimed_at = now() WHERE claimed_by = ? AND state = 'RUNNING'", instance);
+        }
+    }
+
+    /** Tasks of a replica that stopped reporting go back to the queue, and their tenants take writes again. */
+    private void requeueStale() throws SQLException {
+        update("""
+                WITH stale AS (
+                    UPDATE migration_tasks SET state = 'PENDING', claimed_by = NULL
+                    WHERE state = 'RUNNING' AND claimed_at < now() - ? * interval '1 millisecond' RETURNING tenant_id)
+                UPDATE tenants SET migrating = false WHERE id IN (SELECT tenant_id FROM stale)""",
+                config.staleAfter().toMillis());
+    }
+
+    private List<UUID> activeJobs() throws SQLException {
+        List<UUID> jobs = new ArrayList<>();
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT id FROM migration_jobs WHERE state IN ('DRY_RUN', 'RUNNING') ORDER BY created_at")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    jobs.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return jobs;
+    }
+
+    private record Job(UUID id, String state, Direction direction, String target, boolean dryRunOnly, String onError,
+            int maxFailures, int wave, boolean selected, int concurrency) {
+    }
+
+    private void advance(UUID id) throws SQLException {
+        try (Connection c = catalog.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Job job = lockJob(c, id);
+                if (job != null) {
+                    if ("DRY_RUN".equals(job.state())) {
+                        afterDryRun(c, job);
+                    } else {
+                        afterWave(c, job);
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private Job lockJob(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT state, direction, target, dry_run_only, on_error, max_failures, current_wave, selector IS NOT NULL,
+                       concurrency
+                FROM migration_jobs WHERE id = ? AND state IN ('DRY_RUN', 'RUNNING') FOR UPDATE SKIP LOCKED""")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                return new Job(id, rs.getString(1), Direction.valueOf(rs.getString(2).toUpperCase()), rs.getString(3),
+                        rs.getBoolean(4), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getBoolean(8), rs.getInt(9));
+            }
+        }
+    }
+
+    private void afterDryRun(Connection c, Job job) throws SQLException {
+        if (count(c, job.id(), "phase = 'dry_run' AND state IN ('PENDING', 'RUNNING')") > 0) {
+            return;
+        }
+        long failed = count(c, job.id(), "phase = 'dry_run' AND state = 'FAILED'");
+        if (failed > 0) {
+            finish(c, job.id(), "FAILED", "The dry run failed on " + failed + " tenant(s); nothing was applied.");
+            return;
+        }
+        if (job.dryRunOnly()) {
+            finish(c, job.id(), "SUCCEEDED", "The dry run passed on every tenant; nothing was applied (dryRun).");
+            return;
+        }
+        try {
+            moveTemplates(c, job);
+        } catch (RuntimeException e) {
+            finish(c, job.id(), "FAILED", "The template could not be migrated; no tenant was changed: " + e.getMessage());
+            return;
+        }
+        execute(c, "UPDATE migration_jobs SET state = 'RUNNING', current_wave = coalesce((SELECT min(wave) FROM migration_tasks "
+                + "WHERE job_id = ? AND phase = 'apply' AND state = 'PENDING'), 0) WHERE id = ?", job.id(), job.id());
+    }
+
+    /** Dry-runs, then applies, the target on every active server's template, and records its version. */
+    private void moveTemplates(Connection c, Job job) throws SQLException {
+        List<DbServer> hosts = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, template_database
+                FROM db_servers WHERE status <> 'disabled'"""); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                DbServer s = new DbServer();
+                s.id = rs.getString(1);
+                s.host = rs.getString(2);
+                s.port = (Integer) rs.getObject(3);
+                s.maintenanceDb = rs.getString(4);
+                s.usesCatalogConnection = rs.getBoolean(5);
+                s.credentialsRef = rs.getString(6);
+                s.templateDatabase = rs.getString(7);
+                hosts.add(s);
+            }
+        }
+        for (DbServer host : hosts) {
+            ServerAddress address = servers.addressOf(host);
+            schema.dryRun(address, host.templateDatabase, job.direction(), job.target());
+        }
+        for (DbServer host : hosts) {
+            ServerAddress address = servers.addressOf(host);
+            String version = schema.migrate(address, host.templateDatabase, job.direction(), job.target());
+            execute(c, "UPDATE db_servers SET template_version = ? WHERE id = ?", version, host.id);
+        }
+    }
+
+    private void afterWave(Connection c, Job job) throws SQLException {
+        long failed = count(c, job.id(), "phase = 'apply' AND state = 'FAILED'");
+        if (("halt".equals(job.onError()) && failed > 0) || failed > job.maxFailures()) {
+            finish(c, job.id(), "HALTED", failed + " task(s) failed (allowed: " + ("halt".equals(job.onError()) ? 0
+                    : job.maxFailures()) + "); tenants not yet migrated were left at their version. Fix the cause and retry.");
+            return;
+        }
+        if (count(c, job.id(), "phase = 'apply' AND state = 'RUNNING'") > 0
+                || count(c, job.id(), "phase = 'apply' AND state = 'PENDING' AND wave = " + job.wave()) > 0) {
+            return;
+        }
+        Integer next = nextWave(c, job.id());
+        if (next != null) {
+            execute(c, "UPDATE migration_jobs SET current_wave = ? WHERE id = ?", next, job.id());
+            return;
+        }
+        if (!job.selected() && catchUp(c, job) > 0) {
+            execute(c, "UPDATE migration_jobs SET current_wave = ? WHERE id = ?", job.wave() + 1, job.id());
+            return;
+        }
+        finish(c, job.id(), failed > 0 ? "FAILED" : "SUCCEEDED",
+                failed > 0 ? failed + " task(s) failed; the other tenants are at " + job.target() + "." : null);
+    }
+
+    private static Integer nextWave(Connection c, UUID job) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT min(wave) FROM migration_tasks WHERE job_id = ? AND phase = 'apply' AND state = 'PENDING'")) {
+            ps.setObject(1, job);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                int wave = rs.getInt(1);
+                return rs.wasNull() ? null : wave;
+            }
+        }
+    }
+
+    /** Tenants still behind the target (for instance created from the old template early in the job). */
+    private static int catchUp(Connection c, Job job) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO migration_tasks (job_id, tenant_id, phase, wave, state)
+                SELECT ?, id, 'apply', ?, 'PENDING' FROM tenants
+                WHERE status IN ('ACTIVE', 'SUSPENDED') AND schema_version IS DISTINCT FROM ?
+                ON CONFLICT DO NOTHING""")) {
+            ps.setObject(1, job.id());
+            ps.setInt(2, job.wave() + 1);
+            ps.setString(3, job.target());
+            return ps.executeUpdate();
+        }
+    }
+
+    private static void finish(Connection c, UUID job, String state, String reason) throws SQLException {
+        execute(c, "UPDATE migration_jobs SET state = ?, reason = ?, finished_at = now() WHERE id = ?", state, reason, job);
+        if (!"HALTED".equals(state)) {
+            execute(c, "UPDATE migration_tasks SET state = 'SKIPPED' WHERE job_id = ? AND state = 'PENDING'", job);
+        }
+    }
+
+    private record Task(UUID id, UUID job, UUID tenant, String phase) {
+    }
+
+    private void claim() throws SQLException {
+        int free = config.workers() - running.size();
+        if (free <= 0) {
+            return;
+        }
+        List<Task> claimed = new ArrayList<>();
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                WITH jobs AS (
+                    SELECT j.id, j.state, j.current_wave,
+                           j.concurrency - (SELECT count(*) FROM migration_tasks r WHERE r.job_id = j.id AND r.state = 'RUNNING')
+                               AS room
+                    FROM migration_jobs j WHERE j.state IN ('DRY_RUN', 'RUNNING')),
+                pick AS (
+                    SELECT t.id FROM migration_tasks t JOIN jobs ON jobs.id = t.job_id
+                    WHERE t.state = 'PENDING' AND jobs.room > 0
+                      AND ((jobs.state = 'DRY_RUN' AND t.phase = 'dry_run')
+                        OR (jobs.state = 'RUNNING' AND t.phase = 'apply' AND t.wave = jobs.current_wave))
+                    ORDER BY t.wave, t.id LIMIT (SELECT least(?, min(room)) FROM jobs)
+                    FOR UPDATE OF t SKIP LOCKED)
+                UPDATE migration_tasks SET state = 'RUNNING', claimed_by = ?, claimed_at = now(), started_at = now()
+                WHERE id IN (SELECT id FROM pick)
+                RETURNING id, job_id, tenant_id, phase""")) {
+            ps.setInt(1, free);
+            ps.setString(2, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    claimed.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                            rs.getObject(3, UUID.class), rs.getString(4)));
+                }
+            }
+        }
+        for (Task task : claimed) {
+            running.add(task.id());
+            workers.submit(() -> {
+                try {
+                    run(task);
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warnf("Migration task %s: %s", task.id(), e.getMessage());
+                } finally {
+                    running.remove(task.id());
+                }
+            });
+        }
+    }
+
+    private record Target(String slug, String database, DbServer server, Direction direction, String tag) {
+    }
+
+    private void run(Task task) throws SQLException {
+        Target t = target(task);
+        ServerAddress address = servers.addressOf(t.server());
+        if ("dry_run".equals(task.phase())) {
+            try {
+                schema.dryRun(address, t.database(), t.direction(), t.tag());
+                done(task, "SUCCEEDED", null, null, null);
+            } catch (RuntimeException e) {
+                done(task, "FAILED", null, null, e.getMessage());
+            }
+            return;
+        }
+        setMigrating(task.tenant(), t.slug(), true);
+        String from = null;
+        try {
+            from = schema.version(address, t.database());
+            String to = schema.migrate(address, t.database(), t.direction(), t.tag());
+            recordVersion(task.tenant(), to);
+            done(task, "SUCCEEDED", from, to, null);
+        } catch (RuntimeException e) {
+            String reached = null;
+            try {
+                reached = schema.version(address, t.database());
+                recordVersion(task.tenant(), reached);
+            } catch (RuntimeException unreadable) {
+                LOG.warnf("Could not read the version of %s after a failed migration", t.database());
+            }
+            done(task, "FAILED", from, reached, e.getMessage());
+        } finally {
+            setMigrating(task.tenant(), t.slug(), false);
+        }
+    }
+
+    private Target target(Task task) throws SQLException {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT t.slug, t.database_name, s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection,
+                       s.credentials_ref, j.direction, j.target
+                FROM migration_tasks k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
+                JOIN migration_jobs j ON j.id = k.job_id WHERE k.id = ?""")) {
+            ps.setObject(1, task.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                DbServer s = new DbServer();
+                s.id = rs.getString(3);
+                s.host = rs.getString(4);
+                s.port = (Integer) rs.getObject(5);
+                s.maintenanceDb = rs.getString(6);
+                s.usesCatalogConnection = rs.getBoolean(7);
+                s.credentialsRef = rs.getString(8);
+                return new Target(rs.getString(1), rs.getString(2), s, Direction.valueOf(rs.getString(9).toUpperCase()),
+                        rs.getString(10));
+            }
+        }
+    }
+
+    /** While a tenant's own task runs it refuses writes (503) and serves reads. */
+    private void setMigrating(UUID tenant, String slug, boolean migrating) throws SQLException {
+        update("UPDATE tenants SET migrating = ? WHERE id = ?", migrating, tenant);
+        directory.forget(slug, tenant).await().indefinitely();
+    }
+
+    private void recordVersion(UUID tenant, String version) throws SQLException {
+        update("UPDATE tenants SET schema_version = ? WHERE id = ?", version, tenant);
+    }
+
+    private void done(Task task, String state, String from, String to, String error) throws SQLException {
+        update("""
+                UPDATE migration_tasks SET state = ?, from_version = coalesce(?, from_version), to_version = ?, error = ?,
+                       finished_at = now()
+                WHERE id = ? AND claimed_by = ?""", state, from, to, error, task.id(), instance);
+    }
+
+    private static long count(Connection c, UUID job, String where) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM migration_tasks WHERE job_id = ? AND " + where)) {
+            ps.setObject(1, job);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private void update(String sql, Object... args) throws SQLException {
+        try (Connection c = catalog.getConnection()) {
+            execute(c, sql, args);
+        }
+    }
+
+    private static void execute(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,6 @@
+--liquibase formatted sql
+
+--changeset keyhub-test:9.2.0-unique-names
+-- Fails on a tenant whose users share a name.
+CREATE UNIQUE INDEX users_name_unique ON users (name);
+--rollback DROP INDEX users_name_unique;
