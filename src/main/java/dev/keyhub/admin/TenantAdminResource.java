@@ -188,6 +188,16 @@ public class TenantAdminResource {
         return lifecycle.stats(parseId(id));
     }
 
+    @GET
+    @Path("/{id}/schema")
+    @Operation(summary = "Schema version, pending changesets, and drift against the server's template")
+    @APIResponse(responseCode = "200", description = "The schema report")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "410", description = "The tenant's database was purged")
+    public Uni<TenantLifecycle.Schema> schema(@PathParam("id") String id) {
+        return lifecycle.schema(parseId(id));
+    }
+
     private String actor() {
         return caller.getSubject();
     }

@@ -36,17 +36,19 @@ public class TenantLifecycle {
     private final TenantPools pools;
     private final DbServers servers;
     private final DatabaseAdmin databases;
+    private final dev.keyhub.tenancy.TenantSchema tenantSchema;
     private final Duration grace;
     private final int healthConcurrency;
     private final Duration healthTimeout;
 
     public TenantLifecycle(Pool catalog, TenantDirectory directory, TenantPools pools, DbServers servers,
-            DatabaseAdmin databases, TenancyConfig config) {
+            DatabaseAdmin databases, dev.keyhub.tenancy.TenantSchema tenantSchema, TenancyConfig config) {
         this.catalog = catalog;
         this.directory = directory;
         this.pools = pools;
         this.servers = servers;
         this.databases = databases;
+        this.tenantSchema = tenantSchema;
         this.grace = config.provisioning().deleteGrace();
         this.healthConcurrency = config.provisioning().healthConcurrency();
         this.healthTimeout = config.provisioning().healthTimeout();
@@ -134,6 +136,37 @@ public class TenantLifecycle {
                         return new Stats(id, tenant.status, tenant.schemaVersion, r.getLong(0), r.getInteger(1),
                                 r.getLong(2));
                     }));
+        });
+    }
+
+    public record Schema(UUID tenantId, String version, String templateVersion, String newestRelease,
+            List<String> pendingChangesets, List<String> onlyInTenant, List<String> onlyInTemplate) {
+    }
+
+    /**
+     * The tenant's schema version, the changesets of the changelog it lacks, and its drift against its
+     * server's template: the columns, indexes and constraints that one has and the other has not. Runs
+     * Liquibase and two short connections on a worker thread.
+     */
+    public Uni<Schema> schema(UUID id) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.purgedAt != null || tenant.status == TenantStatus.PROVISIONING) {
+                return Uni.createFrom().failure(new ProblemException(410, "tenant_database_gone", "Gone",
+                        "The tenant has no database now."));
+            }
+            return catalog.preparedQuery("SELECT template_database, template_version FROM db_servers WHERE id = $1")
+                    .execute(Tuple.of(tenant.dbServerId))
+                    .chain(rows -> servers.address(tenant.dbServerId).chain(server -> Uni.createFrom().item(() -> {
+                        var row = rows.iterator().next();
+                        String template = row.getString(0);
+                        java.util.Set<String> mine = tenantSchema.shape(server, tenant.databaseName);
+                        java.util.Set<String> theirs = tenantSchema.shape(server, template);
+                        List<String> onlyMine = mine.stream().filter(x -> !theirs.contains(x)).toList();
+                        List<String> onlyTheirs = theirs.stream().filter(x -> !mine.contains(x)).toList();
+                        return new Schema(id, tenantSchema.version(server, tenant.databaseName), row.getString(1),
+                                tenantSchema.latest(), tenantSchema.pending(server, tenant.databaseName), onlyMine,
+                                onlyTheirs);
+                    }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())));
         });
     }
 

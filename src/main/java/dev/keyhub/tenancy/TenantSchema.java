@@ -114,6 +114,51 @@ public class TenantSchema {
         }
     }
 
+    /** Ids of the changesets of the changelog not yet applied to the database (author::id). */
+    public List<String> pending(ServerAddress server, String database) {
+        try (Connection c = connect(server, database)) {
+            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
+            Liquibase liquibase = new Liquibase(changelog, resources(), db);
+            List<String> ids = new ArrayList<>();
+            for (ChangeSet cs : liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression())) {
+                ids.add(cs.getAuthor() + "::" + cs.getId());
+            }
+            return ids;
+        } catch (SQLException | LiquibaseException e) {
+            throw new MigrationFailure(database, e);
+        }
+    }
+
+    /**
+     * The database's shape: its tables' columns, its indexes and its constraints, one line each, without
+     * Liquibase's own tables; two databases at the same schema give the same set.
+     */
+    public java.util.Set<String> shape(ServerAddress server, String database) {
+        java.util.Set<String> shape = new java.util.TreeSet<>();
+        try (Connection c = connect(server, database); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("""
+                    SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+                           || CASE WHEN is_nullable = 'YES' THEN 'null' ELSE 'not null' END
+                           || coalesce(' default ' || column_default, '')
+                    FROM information_schema.columns
+                    WHERE table_schema = 'public' AND table_name NOT LIKE 'databasechangelog%'
+                    UNION ALL
+                    SELECT 'index ' || indexdef FROM pg_indexes
+                    WHERE schemaname = 'public' AND tablename NOT LIKE 'databasechangelog%'
+                    UNION ALL
+                    SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+                    FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+                      AND conrelid::regclass::text NOT LIKE 'databasechangelog%'""")) {
+                while (rs.next()) {
+                    shape.add(rs.getString(1));
+                }
+            }
+            return shape;
+        } catch (SQLException e) {
+            throw new MigrationFailure(database, e);
+        }
+    }
+
     /** The version a database is at now. */
     public String version(ServerAddress server, String database) {
         try (Connection c = connect(server, database)) {

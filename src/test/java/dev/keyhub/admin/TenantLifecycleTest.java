@@ -114,6 +114,22 @@ class TenantLifecycleTest {
     }
 
     @Test
+    void schemaReportShowsVersionPendingChangesetsAndDrift() {
+        var t = Tenants.create("drift");
+        given().auth().oauth2(Tokens.platformAdmin()).get(admin(t) + "/schema").then().statusCode(200)
+                .body("version", equalTo("1.1.0")).body("newestRelease", equalTo("1.1.0"))
+                .body("pendingChangesets.size()", equalTo(0))
+                .body("onlyInTenant.size()", equalTo(0)).body("onlyInTemplate.size()", equalTo(0));
+        // Someone changes the tenant database by hand.
+        Catalog.execute(t.databaseName(), "ALTER TABLE users ADD COLUMN shoe_size integer", "DROP INDEX users_created_at");
+        given().auth().oauth2(Tokens.platformAdmin()).get(admin(t) + "/schema").then().statusCode(200)
+                .body("onlyInTenant", hasItem(org.hamcrest.Matchers.startsWith("column users.shoe_size integer")))
+                .body("onlyInTemplate", hasItem(org.hamcrest.Matchers.containsString("users_created_at")));
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + java.util.UUID.randomUUID() + "/schema")
+                .then().statusCode(404);
+    }
+
+    @Test
     void statsHealthAndThePlatformAuditLog() throws Exception {
         var t = Tenants.create("stats");
         Members.add(t, "viewer");

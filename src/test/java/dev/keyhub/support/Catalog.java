@@ -50,6 +50,17 @@ public final class Catalog {
         }
     }
 
+    /** Runs statements that return no rows. */
+    public static void execute(String database, String... statements) {
+        try (Connection c = connect(database); var st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static boolean databaseExists(String name) {
         return !query("postgres", "SELECT 1 FROM pg_database WHERE datname = ?", name).isEmpty();
     }
