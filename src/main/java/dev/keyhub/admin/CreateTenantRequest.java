@@ -16,7 +16,8 @@ public record CreateTenantRequest(
         String slug,
         @NotBlank @Size(max = 200) String name,
         TenantType type,
-        @NotNull @Valid Owner owner) {
+        @NotNull @Valid Owner owner,
+        @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}", message = "must be a region name such as eu-west") String region) {
 
     /** The tenant's first admin, as the identity provider knows them. */
     public record Owner(

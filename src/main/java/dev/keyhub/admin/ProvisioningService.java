@@ -49,7 +49,8 @@ public class ProvisioningService {
             SELECT (""" + TenantSchema.VERSION_SQL + ")";
 
     /**
-     * In one statement: places the tenant on the least loaded active server with room, claims a spare
+     * In one statement: places the tenant on an active server with room, in the requested region if one there
+     * has room, else the least loaded relative to its capacity; claims a spare
      * database there if one is ready at the template's version (its id becomes the tenant's), and records the
      * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
      */
@@ -60,7 +61,7 @@ public class ProvisioningService {
                 WHERE s.status = 'active'
                 GROUP BY s.id, s.capacity, s.template_version
                 HAVING count(t.id) < s.capacity
-                ORDER BY count(t.id)::float8 / greatest(s.capacity, 1), s.id
+                ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
                 LIMIT 1),
             spare AS (
                 DELETE FROM spare_databases WHERE id = (
@@ -218,7 +219,8 @@ public class ProvisioningService {
         t.type = request.typeOrDefault();
         t.status = TenantStatus.PROVISIONING;
         return catalog.preparedQuery(RECORD_SQL)
-                .execute(Tuple.tuple(List.of(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares)))
+                .execute(Tuple.tuple(java.util.Arrays.asList(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares,
+                        request.region())))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         throw ProblemException.unavailable("no_capacity",

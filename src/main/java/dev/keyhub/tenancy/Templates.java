@@ -58,6 +58,11 @@ public class Templates {
      * is missing; returns its schema version. Blocking.
      */
     public String ensureTemplate(ServerAddress address, String template) {
+        return ensureTemplate(address, template, startVersion.orElseGet(schema::latest));
+    }
+
+    /** Creates the template if missing, at {@code version}; returns its schema version. Blocking. */
+    public String ensureTemplate(ServerAddress address, String template, String version) {
         try (Connection c = DriverManager.getConnection(address.jdbcUrl(address.maintenanceDb()), address.user(),
                 address.password())) {
             boolean exists;
@@ -79,7 +84,7 @@ public class Templates {
         } catch (SQLException e) {
             throw new IllegalStateException("could not prepare template " + template + " on " + address, e);
         }
-        return schema.migrate(address, template, TenantSchema.Direction.UPDATE, startVersion.orElseGet(schema::latest));
+        return schema.migrate(address, template, TenantSchema.Direction.UPDATE, version);
     }
 
     public String templateName() {

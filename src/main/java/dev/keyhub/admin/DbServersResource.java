@@ -1,0 +1,148 @@
+package dev.keyhub.admin;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import dev.keyhub.catalog.DbServer;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.DbServers;
+import dev.keyhub.tenancy.ServerAddress;
+import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.Templates;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Platform admin: the PostgreSQL servers that host tenant databases. A server is registered with a
+ * credentials reference ({@code keyhub.credentials.<ref>.username/password}); credentials are never returned.
+ */
+@Path("/admin/db-servers")
+@RolesAllowed("platform-admin")
+@Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = "No valid token")
+@APIResponse(responseCode = "403", description = "Not a platform admin")
+public class DbServersResource {
+
+    private final Pool catalog;
+    private final DbServers servers;
+    private final Templates templates;
+    private final TenancyConfig config;
+    private final PlatformAudit audit;
+    private final JsonWebToken caller;
+
+    public DbServersResource(Pool catalog, DbServers servers, Templates templates, TenancyConfig config,
+            PlatformAudit audit, JsonWebToken caller) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.templates = templates;
+        this.config = config;
+        this.audit = audit;
+        this.caller = caller;
+    }
+
+    public record NewServer(
+            @NotNull @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
+            @NotBlank @Size(max = 255) String host,
+            @NotNull @Min(1) @Max(65535) Integer port,
+            @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}") String region,
+            @Min(0) @Max(1_000_000) Integer capacity,
+            @NotBlank @Size(max = 100) String credentialsRef,
+            @Size(max = 63) String maintenanceDb) {
+    }
+
+    public record ServerView(String id, String host, Integer port, String region, int capacity, String status,
+            String templateVersion, long tenants, boolean catalogServer) {
+    }
+
+    @GET
+    @Operation(summary = "Registered database servers with their tenant counts (no credentials)")
+    public Uni<List<ServerView>> list() {
+        return catalog.query("""
+                SELECT s.id, s.host, s.port, s.region, s.capacity, s.status, s.template_version,
+                       (SELECT count(*) FROM tenants t WHERE t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')),
+                       s.uses_catalog_connection
+                FROM db_servers s ORDER BY s.id""").execute().map(rows -> {
+            List<ServerView> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new ServerView(r.getString(0), r.getString(1), r.getInteger(2), r.getString(3), r.getInteger(4),
+                        r.getString(5), r.getString(6), r.getLong(7), r.getBoolean(8)));
+            }
+            return out;
+        });
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Register a server: KeyHub connects to it and creates its template at the fleet's version")
+    @APIResponse(responseCode = "201", description = "Registered")
+    @APIResponse(responseCode = "400", description = "Invalid body or unknown credentials reference")
+    @APIResponse(responseCode = "409", description = "A server with this id exists")
+    @APIResponse(responseCode = "503", description = "The server cannot be reached with those credentials")
+    public Uni<Response> register(@Valid @NotNull NewServer body) {
+        if (!config.credentials().containsKey(body.credentialsRef())) {
+            throw ProblemException.badRequest("unknown_credentials", "No credentials '" + body.credentialsRef()
+                    + "' are configured (keyhub.credentials." + body.credentialsRef() + ".username/password).");
+        }
+        DbServer server = new DbServer();
+        server.id = body.id();
+        server.host = body.host();
+        server.port = body.port();
+        server.credentialsRef = body.credentialsRef();
+        server.maintenanceDb = body.maintenanceDb() == null ? "postgres" : body.maintenanceDb();
+        ServerAddress address = servers.addressOf(server);
+        String template = config.tenancy().templateDatabase();
+        Uni<Response> work = catalog.preparedQuery("SELECT 1 FROM db_servers WHERE id = $1").execute(Tuple.of(body.id()))
+                .invoke(rows -> {
+                    if (rows.size() > 0) {
+                        throw ProblemException.conflict("server_exists", "A database server '" + body.id() + "' exists.");
+                    }
+                })
+                .chain(() -> catalog.query("SELECT template_version FROM db_servers WHERE uses_catalog_connection "
+                        + "ORDER BY id LIMIT 1").execute())
+                .chain(rows -> {
+                    String version = rows.size() == 0 ? null : rows.iterator().next().getString(0);
+                    return Uni.createFrom().item(() -> version == null ? templates.ensureTemplate(address, template)
+                            : templates.ensureTemplate(address, template, version))
+                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                            .onFailure().transform(e -> ProblemException.unavailable("server_unreachable",
+                                    "The server could not be reached or prepared with those credentials.", 30));
+                })
+                .chain(version -> catalog.preparedQuery("""
+                        INSERT INTO db_servers (id, host, port, maintenance_db, region, capacity, credentials_ref,
+                                                template_database, template_version)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                        .execute(Tuple.tuple(java.util.Arrays.asList(body.id(), body.host(), body.port(),
+                                server.maintenanceDb, body.region() == null ? "default" : body.region(),
+                                body.capacity() == null ? 1000 : body.capacity(), body.credentialsRef(), template, version))))
+                .invoke(() -> servers.forget(body.id()))
+                .chain(() -> list())
+                .map(all -> Response.created(URI.create("/admin/db-servers/" + body.id()))
+                        .entity(all.stream().filter(s -> s.id().equals(body.id())).findFirst().orElseThrow()).build());
+        return audit.audited(caller.getSubject(), "db_server.registered", null, new JsonObject().put("server", body.id()), work);
+    }
+}

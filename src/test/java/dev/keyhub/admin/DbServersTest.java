@@ -1,0 +1,129 @@
+package dev.keyhub.admin;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.SecondPostgres;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+
+/** Tenants spread over two real PostgreSQL servers. The last test takes the second server out again. */
+@QuarkusTest
+@TestProfile(DbServersTest.TwoServers.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DbServersTest {
+
+    public static class TwoServers implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(SecondPostgres.class));
+        }
+    }
+
+    static final List<String> ON_SECOND = new java.util.ArrayList<>();
+
+    private static int port() {
+        return Integer.getInteger(SecondPostgres.PORT);
+    }
+
+    private static Map<String, Object> server(String id, int port, String credentials) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("id", id);
+        body.put("host", "127.0.0.1");
+        body.put("port", port);
+        body.put("region", "eu-west");
+        body.put("capacity", 100);
+        body.put("credentialsRef", credentials);
+        return body;
+    }
+
+    private static boolean existsOnSecond(String database) throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/postgres", "postgres", "postgres");
+                var ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, database);
+            return ps.executeQuery().next();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aServerIsRegisteredWithItsTemplateAndNoCredentialsShown() {
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "nope"))
+                .post("/admin/db-servers").then().statusCode(400).body("code", equalTo("unknown_credentials"));
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("broken", 1, "second"))
+                .post("/admin/db-servers").then().statusCode(503).body("code", equalTo("server_unreachable"));
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "second"))
+                .post("/admin/db-servers").then().statusCode(201).body("id", equalTo("second"))
+                .body("region", equalTo("eu-west")).body("templateVersion", equalTo("1.1.0"))
+                .body(not(containsString("password")));
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "second"))
+                .post("/admin/db-servers").then().statusCode(409);
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/db-servers").then().statusCode(200)
+                .body("id", hasItem("second")).body("id", not(hasItem("broken")));
+        given().auth().oauth2(Tokens.user("x")).get("/admin/db-servers").then().statusCode(403);
+    }
+
+    @Test
+    @Order(2)
+    void tenantsArePlacedByRegionAndCapacityAndServedFromTheirServer() throws Exception {
+        Map<String, Object> body = new HashMap<>(Tenants.body(Tenants.uniqueSlug("eu"), "eu-owner"));
+        body.put("region", "eu-west");
+        var response = Tenants.post(body);
+        response.then().statusCode(201).body("server", equalTo("second"));
+        String id = response.path("id");
+        String slug = response.path("slug");
+        String database = response.path("databaseName");
+        ON_SECOND.add(id);
+        assertTrue(existsOnSecond(database));
+        assertFalse(Catalog.databaseExists(database), "not on the catalog's server");
+        given().auth().oauth2(Tokens.user("eu-owner")).get("/api/tenants/" + slug + "/me").then().statusCode(200)
+                .body("role", equalTo("admin"));
+        given().auth().oauth2(Tokens.user("eu-owner")).contentType(ContentType.JSON)
+                .body(Map.of("role", "member", "maxUses", 1)).post("/api/tenants/" + slug + "/join-codes")
+                .then().statusCode(201);
+
+        // The region is full: the next eu-west tenant goes to the least loaded server with room.
+        Catalog.execute("keyhub", "UPDATE db_servers SET capacity = 1 WHERE id = 'second'");
+        Map<String, Object> full = new HashMap<>(Tenants.body(Tenants.uniqueSlug("eu"), "eu-owner-2"));
+        full.put("region", "eu-west");
+        Tenants.post(full).then().statusCode(201).body("server", equalTo("default"));
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/health/tenants").then().statusCode(200)
+                .body("tenants.find { it.slug == '" + slug + "' }.reachable", equalTo(true));
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + id + "/stats").then().statusCode(200)
+                .body("members", equalTo(1));
+    }
+
+    @Test
+    @Order(3)
+    void theSecondServerIsTakenOutAgain() throws Exception {
+        for (String id : ON_SECOND) {
+            given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + id)
+                    .then().statusCode(204);
+        }
+        Catalog.execute("keyhub", "UPDATE db_servers SET status = 'disabled' WHERE id = 'second'");
+        assertEquals(0L, Catalog.query("keyhub", "SELECT count(*) FROM tenants WHERE db_server_id = 'second' "
+                + "AND status NOT IN ('DELETED', 'FAILED')").get(0).get(0));
+    }
+}
