@@ -314,6 +314,8 @@ public class MigrationRunner {
                     LOG.warnf("Migration task %s: %s", task.id(), e.getMessage());
                 } finally {
                     running.remove(task.id());
+                    // Do not wait for the next tick: move the job on and take the next task at once.
+                    ticker.execute(this::tick);
                 }
             });
         }

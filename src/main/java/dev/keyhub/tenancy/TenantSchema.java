@@ -18,6 +18,7 @@ import liquibase.change.Change;
 import liquibase.change.core.TagDatabaseChange;
 import liquibase.changelog.ChangeLogParameters;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
 import liquibase.parser.ChangeLogParserFactory;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
@@ -44,6 +45,7 @@ public class TenantSchema {
 
     private final String changelog;
     private List<String> tags;
+    private final ThreadLocal<DatabaseChangeLog> parsed = ThreadLocal.withInitial(this::parse);
 
     public TenantSchema(TenancyConfig config) {
         this.changelog = config.tenancy().changelog();
@@ -57,11 +59,27 @@ public class TenantSchema {
         return tags;
     }
 
-    private List<String> readTags() {
+    /**
+     * The parsed changelog, read once per thread: parsing it is most of Liquibase's cost per database, and a
+     * parsed changelog carries state of the run that uses it, so threads do not share one.
+     */
+    private DatabaseChangeLog parsed() {
+        return parsed.get();
+    }
+
+    private DatabaseChangeLog parse() {
         try {
             var resources = resources();
-            var log = ChangeLogParserFactory.getInstance().getParser(changelog, resources)
+            return ChangeLogParserFactory.getInstance().getParser(changelog, resources)
                     .parse(changelog, new ChangeLogParameters(), resources);
+        } catch (LiquibaseException e) {
+            throw new IllegalStateException("could not read the tenant changelog " + changelog, e);
+        }
+    }
+
+    private List<String> readTags() {
+        try {
+            var log = parsed();
             List<String> tags = new ArrayList<>();
             for (ChangeSet cs : log.getChangeSets()) {
                 for (Change change : cs.getChanges()) {
@@ -71,7 +89,7 @@ public class TenantSchema {
                 }
             }
             return tags;
-        } catch (LiquibaseException e) {
+        } catch (RuntimeException e) {
             throw new IllegalStateException("could not read the tenant changelog " + changelog, e);
         }
     }
@@ -118,7 +136,7 @@ public class TenantSchema {
     public List<String> pending(ServerAddress server, String database) {
         try (Connection c = connect(server, database)) {
             Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            Liquibase liquibase = new Liquibase(changelog, resources(), db);
+            Liquibase liquibase = new Liquibase(parsed(), resources(), db);
             List<String> ids = new ArrayList<>();
             for (ChangeSet cs : liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression())) {
                 ids.add(cs.getAuthor() + "::" + cs.getId());
@@ -170,7 +188,7 @@ public class TenantSchema {
 
     private void run(Connection c, Direction direction, String tag) throws LiquibaseException, SQLException {
         Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-        Liquibase liquibase = new Liquibase(changelog, resources(), db);
+        Liquibase liquibase = new Liquibase(parsed(), resources(), db);
         if (direction == Direction.UPDATE) {
             liquibase.update(tag, new Contexts(), new LabelExpression());
         } else {
