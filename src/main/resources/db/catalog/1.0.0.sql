@@ -60,7 +60,11 @@ CREATE TABLE tenants (
     purge_after timestamptz,
     purged_at timestamptz,
     -- Set while a migration task changes this tenant's schema: the tenant refuses writes meanwhile.
-    migrating boolean NOT NULL DEFAULT false
+    migrating boolean NOT NULL DEFAULT false,
+    -- Set while the tenant's database is being copied to another server (the tenant is read-only meanwhile),
+    -- and, after the switch, until the old copy is dropped.
+    moving_to text REFERENCES db_servers (id),
+    moving_from text REFERENCES db_servers (id)
 );
 -- A slug names one live tenant; deleted and failed tenants release theirs.
 CREATE UNIQUE INDEX tenants_slug_live ON tenants (slug) WHERE status NOT IN ('DELETED', 'FAILED');

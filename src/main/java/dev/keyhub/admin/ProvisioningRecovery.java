@@ -58,6 +58,7 @@ public class ProvisioningRecovery {
     /** One pass over unfinished tenants; returns how many were finished. Blocking. */
     public int sweep() {
         reopenClosedDatabases();
+        finishMoves();
         int done = 0;
         for (Unfinished t : unfinished()) {
             try {
@@ -117,6 +118,56 @@ public class ProvisioningRecovery {
                 }
             } catch (SQLException | RuntimeException e) {
                 LOG.warnf("Could not check server %s for closed databases: %s", host.id, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A move interrupted before its switch leaves a copy on the target (dropped, the tenant stays and takes
+     * writes again); one interrupted after it leaves the old copy (dropped).
+     */
+    private void finishMoves() {
+        List<String[]> work = new ArrayList<>();
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT id::text, database_name, coalesce(moving_to, moving_from), moving_to IS NOT NULL FROM tenants
+                WHERE (moving_to IS NOT NULL OR moving_from IS NOT NULL) AND updated_at < now() - ?::interval""")) {
+            ps.setString(1, staleAfter.toSeconds() + " seconds");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    work.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4) });
+                }
+            }
+            for (String[] w : work) {
+                DbServer host = serverRow(c, w[2]);
+                dropDatabase(servers.addressOf(host), w[1]);
+                try (PreparedStatement done = c.prepareStatement("t".equals(w[3])
+                        ? "UPDATE tenants SET moving_to = NULL, migrating = false WHERE id = ?::uuid"
+                        : "UPDATE tenants SET moving_from = NULL WHERE id = ?::uuid")) {
+                    done.setString(1, w[0]);
+                    done.executeUpdate();
+                }
+                LOG.infof("Finished the interrupted move of tenant %s", w[0]);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("Could not finish interrupted moves: %s", e.getMessage());
+        }
+    }
+
+    private static DbServer serverRow(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
+                FROM db_servers WHERE id = ?""")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                DbServer s = new DbServer();
+                s.id = rs.getString(1);
+                s.host = rs.getString(2);
+                s.port = (Integer) rs.getObject(3);
+                s.maintenanceDb = rs.getString(4);
+                s.usesCatalogConnection = rs.getBoolean(5);
+                s.credentialsRef = rs.getString(6);
+                return s;
             }
         }
     }

@@ -48,6 +48,7 @@ public class TenantAdminResource {
     private final ProvisioningService provisioning;
     private final TenantLifecycle lifecycle;
     private final PlatformAudit audit;
+    private final TenantMover mover;
     private final TenantRepository tenants;
     private final TenantDirectory directory;
     private final Idempotency idempotency;
@@ -55,11 +56,13 @@ public class TenantAdminResource {
     private final JsonWebToken caller;
 
     public TenantAdminResource(ProvisioningService provisioning, TenantLifecycle lifecycle, PlatformAudit audit,
+            TenantMover mover,
             TenantRepository tenants, TenantDirectory directory,
             Idempotency idempotency, ObjectMapper json, JsonWebToken caller) {
         this.provisioning = provisioning;
         this.lifecycle = lifecycle;
         this.audit = audit;
+        this.mover = mover;
         this.tenants = tenants;
         this.directory = directory;
         this.idempotency = idempotency;
@@ -196,6 +199,32 @@ public class TenantAdminResource {
     @APIResponse(responseCode = "410", description = "The tenant's database was purged")
     public Uni<TenantLifecycle.Schema> schema(@PathParam("id") String id) {
         return lifecycle.schema(parseId(id));
+    }
+
+    /** Body of POST /admin/tenants/{id}/move. */
+    public record MoveRequest(@NotNull @jakarta.validation.constraints.Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String server) {
+    }
+
+    @POST
+    @Path("/{id}/move")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Move the tenant's database to another server; read-only meanwhile, switched after verification")
+    @APIResponse(responseCode = "200", description = "Moved; the tenant is served from the new server")
+    @APIResponse(responseCode = "400", description = "Unknown server")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "409", description = "Same server, versions differ, tenant not active, or a move in progress")
+    @APIResponse(responseCode = "500", description = "The copy failed; the tenant stays where it was")
+    public Uni<TenantView> move(@PathParam("id") String id, @Valid @NotNull MoveRequest body) {
+        UUID tenantId = parseId(id);
+        Uni<Long> work = Uni.createFrom().item(() -> {
+            try {
+                return mover.move(tenantId, body.server());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool());
+        return audit.audited(actor(), "tenant.moved", tenantId, new io.vertx.core.json.JsonObject().put("to", body.server()),
+                work).chain(rows -> directory.byId(tenantId)).map(TenantView::of);
     }
 
     private String actor() {

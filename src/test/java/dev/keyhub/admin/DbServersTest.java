@@ -117,6 +117,39 @@ class DbServersTest {
 
     @Test
     @Order(3)
+    void aTenantMovesToAnotherServerWithItsData() throws Exception {
+        Map<String, Object> body = new HashMap<>(Tenants.body(Tenants.uniqueSlug("mover"), "mover-owner"));
+        body.put("region", "default");
+        var created = Tenants.post(body);
+        created.then().statusCode(201).body("server", equalTo("default"));
+        var t = new Tenants.Created(created.path("id"), created.path("slug"), "mover-owner", created.path("databaseName"));
+        var member = Members.add(t, "member");
+        given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON).body(Map.of("value", "kept"))
+                .put("/api/tenants/" + t.slug() + "/settings/motto").then().statusCode(200);
+
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(Map.of("server", "nowhere"))
+                .post("/admin/tenants/" + t.id() + "/move").then().statusCode(400).body("code", equalTo("unknown_server"));
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(Map.of("server", "default"))
+                .post("/admin/tenants/" + t.id() + "/move").then().statusCode(409).body("code", equalTo("same_server"));
+
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(Map.of("server", "second"))
+                .post("/admin/tenants/" + t.id() + "/move").then().statusCode(200).body("server", equalTo("second"));
+        ON_SECOND.add(t.id());
+        assertTrue(existsOnSecond(t.databaseName()));
+        assertFalse(Catalog.databaseExists(t.databaseName()), "the old copy is removed after the switch");
+        // Data intact, requests routed to the new server, writes work again.
+        given().auth().oauth2(member.token()).get("/api/tenants/" + t.slug() + "/me").then().statusCode(200)
+                .body("role", equalTo("member"));
+        given().auth().oauth2(Members.ownerToken(t)).get("/api/tenants/" + t.slug() + "/settings/motto").then()
+                .statusCode(200).body("value", equalTo("kept"));
+        given().auth().oauth2(Members.ownerToken(t)).get("/api/tenants/" + t.slug() + "/audit-log").then()
+                .body("items.action", hasItem("member.joined"));
+        given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON).body(Map.of("name", "Moved"))
+                .patch("/api/tenants/" + t.slug() + "/me").then().statusCode(200);
+    }
+
+    @Test
+    @Order(4)
     void theSecondServerIsTakenOutAgain() throws Exception {
         for (String id : ON_SECOND) {
             given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + id)

@@ -19,7 +19,7 @@ class OpenApiTest {
         Map<String, Map<String, Map<String, Object>>> paths = given().queryParam("format", "json").get("/q/openapi")
                 .then().statusCode(200).extract().path("paths");
         List<String> expected = List.of("/admin/tenants", "/admin/tenants/{id}", "/admin/tenants/{id}/suspend",
-                "/admin/tenants/{id}/resume", "/admin/tenants/{id}/clone", "/admin/tenants/{id}/stats", "/admin/tenants/{id}/schema",
+                "/admin/tenants/{id}/resume", "/admin/tenants/{id}/clone", "/admin/tenants/{id}/stats", "/admin/tenants/{id}/schema", "/admin/tenants/{id}/move", "/admin/db-servers",
                 "/admin/health/tenants", "/admin/audit-log", "/admin/migrations/{id}", "/admin/migrations/{id}/pause",
                 "/admin/migrations/{id}/resume", "/admin/migrations/{id}/cancel", "/admin/migrations/{id}/retry",
                 "/api/join",

@@ -163,9 +163,7 @@ class MigrationJobsTest {
         var canary = Tenants.create("halt-1");
         var second = Tenants.create("halt-2");
         var third = Tenants.create("halt-3");
-        // Bring them to 9.1.0 first, so the 9.2.0 job is quick to reason about.
-        await(start(job("9.1.0", List.of(canary.id(), second.id(), third.id()))), DONE).body("state", equalTo("SUCCEEDED"));
-
+        // From 1.1.0 every task includes 9.1.0, which takes a second: time enough to pause after the canary starts.
         Map<String, Object> body = job("9.2.0", List.of(canary.id(), second.id(), third.id()));
         body.put("concurrency", 1);
         body.put("canary", 1);
