@@ -56,6 +56,7 @@ public class MigrationRunner {
     private final String instance = UUID.randomUUID().toString();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService ticker;
+    private ScheduledExecutorService heart;
     private ExecutorService workers;
 
     public MigrationRunner(DataSource catalog, DbServers servers, TenantSchema schema, TenantDirectory directory,
@@ -71,16 +72,27 @@ public class MigrationRunner {
         workers = Executors.newFixedThreadPool(config.workers(), r -> new Thread(r, "keyhub-migration"));
         ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "keyhub-migration-ticker"));
         ticker.scheduleWithFixedDelay(this::tick, config.poll().toMillis(), config.poll().toMillis(), TimeUnit.MILLISECONDS);
+        // Its own thread: a long step of the ticker (moving a large template) must not make running tasks look
+        // abandoned to other replicas.
+        heart = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "keyhub-migration-heartbeat"));
+        long beat = Math.max(100, config.staleAfter().toMillis() / 4);
+        heart.scheduleWithFixedDelay(() -> {
+            try {
+                heartbeat();
+            } catch (SQLException | RuntimeException e) {
+                LOG.warnf("Migration heartbeat: %s", e.getMessage());
+            }
+        }, beat, beat, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
         ticker.shutdownNow();
+        heart.shutdownNow();
         workers.shutdownNow();
     }
 
     void tick() {
         try {
-            heartbeat();
             requeueStale();
             for (UUID job : activeJobs()) {
                 advance(job);

@@ -44,7 +44,7 @@ class MigrationJobsTest {
             return Map.of("keyhub.tenancy.changelog", "db/tenant-test/changelog.xml",
                     "keyhub.tenancy.template-version", "1.1.0",
                     "keyhub.migrations.poll", "100ms",
-                    "keyhub.migrations.stale-after", "2s");
+                    "keyhub.migrations.stale-after", "20s");
         }
     }
 
