@@ -81,18 +81,9 @@ public class ProvisioningRecovery {
     private void reopenClosedDatabases() {
         List<DbServer> hosts = new ArrayList<>();
         try (Connection c = catalog.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("""
-                        SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
-                        FROM db_servers WHERE status <> 'disabled'""")) {
+                ResultSet rs = st.executeQuery("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE status <> 'disabled'")) {
             while (rs.next()) {
-                DbServer s = new DbServer();
-                s.id = rs.getString(1);
-                s.host = rs.getString(2);
-                s.port = (Integer) rs.getObject(3);
-                s.maintenanceDb = rs.getString(4);
-                s.usesCatalogConnection = rs.getBoolean(5);
-                s.credentialsRef = rs.getString(6);
-                hosts.add(s);
+                hosts.add(DbServer.fromRow(rs));
             }
         } catch (SQLException e) {
             LOG.warnf("Could not list database servers: %s", e.getMessage());
@@ -154,20 +145,11 @@ public class ProvisioningRecovery {
     }
 
     private static DbServer serverRow(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
-                FROM db_servers WHERE id = ?""")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                DbServer s = new DbServer();
-                s.id = rs.getString(1);
-                s.host = rs.getString(2);
-                s.port = (Integer) rs.getObject(3);
-                s.maintenanceDb = rs.getString(4);
-                s.usesCatalogConnection = rs.getBoolean(5);
-                s.credentialsRef = rs.getString(6);
-                return s;
+                return DbServer.fromRow(rs);
             }
         }
     }

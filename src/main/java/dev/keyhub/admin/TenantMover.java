@@ -178,25 +178,11 @@ public class TenantMover {
     }
 
     private DbServer server(String id) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, template_database,
-                       template_version, status FROM db_servers WHERE id = ?""")) {
+        try (Connection c = catalog.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                DbServer s = new DbServer();
-                s.id = rs.getString(1);
-                s.host = rs.getString(2);
-                s.port = (Integer) rs.getObject(3);
-                s.maintenanceDb = rs.getString(4);
-                s.usesCatalogConnection = rs.getBoolean(5);
-                s.credentialsRef = rs.getString(6);
-                s.templateDatabase = rs.getString(7);
-                s.templateVersion = rs.getString(8);
-                s.status = rs.getString(9);
-                return s;
+                return rs.next() ? DbServer.fromRow(rs) : null;
             }
         }
     }

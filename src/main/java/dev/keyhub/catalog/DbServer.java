@@ -17,6 +17,25 @@ public class DbServer {
 
     public static final String CATALOG_SERVER = "default";
 
+    /** The columns {@link #fromRow} reads, for a {@code SELECT … FROM db_servers}. */
+    public static final String COLUMNS = "id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, "
+            + "template_database, template_version, status";
+
+    /** A server from a JDBC row that has {@link #COLUMNS}. */
+    public static DbServer fromRow(java.sql.ResultSet rs) throws java.sql.SQLException {
+        DbServer s = new DbServer();
+        s.id = rs.getString("id");
+        s.host = rs.getString("host");
+        s.port = (Integer) rs.getObject("port");
+        s.maintenanceDb = rs.getString("maintenance_db");
+        s.usesCatalogConnection = rs.getBoolean("uses_catalog_connection");
+        s.credentialsRef = rs.getString("credentials_ref");
+        s.templateDatabase = rs.getString("template_database");
+        s.templateVersion = rs.getString("template_version");
+        s.status = rs.getString("status");
+        return s;
+    }
+
     @Id
     public String id;
     public String host;

@@ -200,19 +200,10 @@ public class MigrationRunner {
     /** Dry-runs, then applies, the target on every active server's template, and records its version. */
     private void moveTemplates(Connection c, Job job) throws SQLException {
         List<DbServer> hosts = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, template_database
-                FROM db_servers WHERE status <> 'disabled'"""); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS
+                + " FROM db_servers WHERE status <> 'disabled'"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                DbServer s = new DbServer();
-                s.id = rs.getString(1);
-                s.host = rs.getString(2);
-                s.port = (Integer) rs.getObject(3);
-                s.maintenanceDb = rs.getString(4);
-                s.usesCatalogConnection = rs.getBoolean(5);
-                s.credentialsRef = rs.getString(6);
-                s.templateDatabase = rs.getString(7);
-                hosts.add(s);
+                hosts.add(DbServer.fromRow(rs));
             }
         }
         for (DbServer host : hosts) {

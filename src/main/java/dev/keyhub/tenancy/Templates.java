@@ -108,19 +108,10 @@ public class Templates {
         List<DbServer> result = new ArrayList<>();
         try (Connection c = catalog.getConnection();
                 Statement st = c.createStatement();
-                var rs = st.executeQuery("""
-                        SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, template_database
-                        FROM db_servers WHERE status <> 'disabled' ORDER BY id""")) {
+                var rs = st.executeQuery("SELECT " + DbServer.COLUMNS
+                        + " FROM db_servers WHERE status <> 'disabled' ORDER BY id")) {
             while (rs.next()) {
-                DbServer s = new DbServer();
-                s.id = rs.getString(1);
-                s.host = rs.getString(2);
-                s.port = (Integer) rs.getObject(3);
-                s.maintenanceDb = rs.getString(4);
-                s.usesCatalogConnection = rs.getBoolean(5);
-                s.credentialsRef = rs.getString(6);
-                s.templateDatabase = rs.getString(7);
-                result.add(s);
+                result.add(DbServer.fromRow(rs));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not list database servers", e);
