@@ -196,12 +196,13 @@ class MigrationJobsTest {
         await(start(job("9.2.0", List.of(t.id()))), DONE).body("state", equalTo("SUCCEEDED"));
         // A job whose task a vanished replica had claimed: it is handed back and completed.
         String id = UUID.randomUUID().toString();
-        Catalog.query("keyhub", "INSERT INTO migration_jobs (id, direction, target, state, concurrency, canary, "
+        // Job and task in one statement, so that no runner sees the job without its task.
+        Catalog.query("keyhub", "WITH j AS (INSERT INTO migration_jobs (id, direction, target, state, concurrency, canary, "
                 + "current_wave, on_error, max_failures, selector) VALUES (?::uuid, 'rollback', '9.1.0', 'RUNNING', 1, 1, 1, "
-                + "'halt', 0, '{}') RETURNING id", id);
-        Catalog.query("keyhub", "INSERT INTO migration_tasks (job_id, tenant_id, phase, wave, state, claimed_by, claimed_at, "
-                + "started_at) VALUES (?::uuid, ?::uuid, 'apply', 1, 'RUNNING', 'dead-replica', now() - interval '1 hour', "
-                + "now() - interval '1 hour') RETURNING id", id, t.id());
+                + "'halt', 0, '{}') RETURNING id) "
+                + "INSERT INTO migration_tasks (job_id, tenant_id, phase, wave, state, claimed_by, claimed_at, started_at) "
+                + "SELECT j.id, ?::uuid, 'apply', 1, 'RUNNING', 'dead-replica', now() - interval '1 hour', "
+                + "now() - interval '1 hour' FROM j RETURNING id", id, t.id());
         await(id, DONE).body("state", equalTo("SUCCEEDED"));
         assertEquals("9.1.0", version(t), "rolled back to 9.1.0 by the adopted task");
     }
