@@ -82,16 +82,7 @@ public class PlatformResource {
         int pageSize = Cursor.size(size, 50, 200);
         args.add(pageSize + 1);
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
-        return catalog.preparedQuery(sql.toString()).execute(Tuple.tuple(args)).map(rows -> {
-            List<AuditEntry> items = new ArrayList<>();
-            rows.forEach(r -> items.add(AuditEntry.of(r)));
-            String next = null;
-            if (items.size() > pageSize) {
-                items.remove(pageSize);
-                AuditEntry last = items.get(pageSize - 1);
-                next = new Cursor(last.at(), last.id()).encode();
-            }
-            return new CursorPage<>(items, next);
-        });
+        return catalog.preparedQuery(sql.toString()).execute(Tuple.tuple(args))
+                .map(rows -> CursorPage.of(rows, pageSize, AuditEntry::of, e -> new Cursor(e.at(), e.id())));
     }
 }

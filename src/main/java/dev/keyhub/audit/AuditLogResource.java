@@ -90,17 +90,7 @@ public class AuditLogResource {
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
                 .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql.toString())
                         .execute(Tuple.tuple(args))))
-                .map(rows -> {
-                    List<Entry> items = new ArrayList<>();
-                    rows.forEach(r -> items.add(Entry.of(r)));
-                    String next = null;
-                    if (items.size() > pageSize) {
-                        items.remove(pageSize);
-                        Entry last = items.get(pageSize - 1);
-                        next = new Cursor(last.at(), last.id()).encode();
-                    }
-                    return new CursorPage<>(items, next);
-                });
+                .map(rows -> CursorPage.of(rows, pageSize, Entry::of, e -> new Cursor(e.at(), e.id())));
     }
 
     private static OffsetDateTime time(String name, String value) {

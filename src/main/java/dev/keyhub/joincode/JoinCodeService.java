@@ -100,17 +100,8 @@ public class JoinCodeService {
         args.add(size + 1);
         String sql = "SELECT " + JoinCodeView.COLUMNS + " FROM join_codes" + where
                 + " ORDER BY created_at DESC, id DESC LIMIT $" + args.size();
-        return pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql).execute(Tuple.tuple(args))).map(rows -> {
-            List<JoinCodeView> items = new ArrayList<>();
-            rows.forEach(r -> items.add(JoinCodeView.of(r, null)));
-            String next = null;
-            if (items.size() > size) {
-                items.remove(size);
-                JoinCodeView last = items.get(size - 1);
-                next = new Cursor(last.createdAt(), last.id()).encode();
-            }
-            return new CursorPage<>(items, next);
-        });
+        return pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql).execute(Tuple.tuple(args)))
+                .map(rows -> CursorPage.of(rows, size, r -> JoinCodeView.of(r, null), v -> new Cursor(v.createdAt(), v.id())));
     }
 
     /** Revokes a code (tenant admin); revoking a revoked code does nothing; 404 for an unknown id. */

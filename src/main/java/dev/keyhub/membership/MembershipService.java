@@ -60,17 +60,7 @@ public class MembershipService {
         args.add(size + 1);
         sql.append(" ORDER BY m.created_at, u.id LIMIT $").append(args.size());
         return pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql.toString()).execute(Tuple.tuple(args)))
-                .map(rows -> {
-                    List<MemberView> items = new ArrayList<>();
-                    rows.forEach(r -> items.add(MemberView.of(r)));
-                    String next = null;
-                    if (items.size() > size) {
-                        items.remove(size);
-                        MemberView last = items.get(size - 1);
-                        next = new Cursor(last.joinedAt(), last.id()).encode();
-                    }
-                    return new CursorPage<>(items, next);
-                });
+                .map(rows -> CursorPage.of(rows, size, MemberView::of, m -> new Cursor(m.joinedAt(), m.id())));
     }
 
     /** One active member; 404 {@code user_not_found} otherwise. */
