@@ -136,8 +136,29 @@ public class MigrationRunner {
             int maxFailures, int wave, boolean selected, int concurrency) {
     }
 
+    /**
+     * Whether the job's current phase or wave may be over (or has failures to weigh), read without locking: a
+     * row lock costs a durable commit, and most ticks, one after each finished task, find the phase still busy.
+     */
+    private static final String MAY_ADVANCE = """
+            SELECT j.state = 'DRY_RUN' AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id
+                       AND t.phase = 'dry_run' AND t.state IN ('PENDING', 'RUNNING'))
+                OR j.state = 'RUNNING' AND (EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id
+                       AND t.phase = 'apply' AND t.state = 'FAILED')
+                    OR NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'apply'
+                       AND (t.state = 'RUNNING' OR t.state = 'PENDING' AND t.wave = j.current_wave)))
+            FROM migration_jobs j WHERE j.id = ?""";
+
     private void advance(UUID id) throws SQLException {
         try (Connection c = catalog.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(MAY_ADVANCE)) {
+                ps.setObject(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+            }
             c.setAutoCommit(false);
             try {
                 Job job = lockJob(c, id);
@@ -274,9 +295,15 @@ public class MigrationRunner {
         }
     }
 
-    private record Task(UUID id, UUID job, UUID tenant, String phase) {
+    /** A claimed task with everything needed to run it. */
+    private record Task(UUID id, UUID tenant, String phase, String slug, String database, DbServer server,
+            Direction direction, String tag) {
     }
 
+    /**
+     * Claims pending tasks for free workers in one statement, which also marks the tenants of apply tasks as
+     * migrating (they refuse writes from now on) and returns where each database lives.
+     */
     private void claim() throws SQLException {
         int free = config.workers() - running.size();
         if (free <= 0) {
@@ -295,16 +322,33 @@ public class MigrationRunner {
                       AND ((jobs.state = 'DRY_RUN' AND t.phase = 'dry_run')
                         OR (jobs.state = 'RUNNING' AND t.phase = 'apply' AND t.wave = jobs.current_wave))
                     ORDER BY t.wave, t.id LIMIT (SELECT least(?, min(room)) FROM jobs)
-                    FOR UPDATE OF t SKIP LOCKED)
-                UPDATE migration_tasks SET state = 'RUNNING', claimed_by = ?, claimed_at = now(), started_at = now()
-                WHERE id IN (SELECT id FROM pick)
-                RETURNING id, job_id, tenant_id, phase""")) {
+                    FOR UPDATE OF t SKIP LOCKED),
+                claimed AS (
+                    UPDATE migration_tasks SET state = 'RUNNING', claimed_by = ?, claimed_at = now(), started_at = now()
+                    WHERE id IN (SELECT id FROM pick)
+                    RETURNING id, job_id, tenant_id, phase),
+                frozen AS (
+                    UPDATE tenants SET migrating = true
+                    WHERE id IN (SELECT tenant_id FROM claimed WHERE phase = 'apply') RETURNING id)
+                SELECT k.id, k.tenant_id, k.phase, t.slug, t.database_name, j.direction, j.target,
+                       s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection, s.credentials_ref,
+                       (SELECT count(*) FROM frozen)
+                FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
+                JOIN migration_jobs j ON j.id = k.job_id""")) {
             ps.setInt(1, free);
             ps.setString(2, instance);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    claimed.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
-                            rs.getObject(3, UUID.class), rs.getString(4)));
+                    DbServer s = new DbServer();
+                    s.id = rs.getString(8);
+                    s.host = rs.getString(9);
+                    s.port = (Integer) rs.getObject(10);
+                    s.maintenanceDb = rs.getString(11);
+                    s.usesCatalogConnection = rs.getBoolean(12);
+                    s.credentialsRef = rs.getString(13);
+                    claimed.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                            rs.getString(4), rs.getString(5), s, Direction.valueOf(rs.getString(6).toUpperCase()),
+                            rs.getString(7)));
                 }
             }
         }
@@ -324,79 +368,64 @@ public class MigrationRunner {
         }
     }
 
-    private record Target(String slug, String database, DbServer server, Direction direction, String tag) {
-    }
-
     private void run(Task task) throws SQLException {
-        Target t = target(task);
-        ServerAddress address = servers.addressOf(t.server());
+        ServerAddress address = servers.addressOf(task.server());
         if ("dry_run".equals(task.phase())) {
             try {
-                schema.dryRun(address, t.database(), t.direction(), t.tag());
+                schema.dryRun(address, task.database(), task.direction(), task.tag());
                 done(task, "SUCCEEDED", null, null, null);
             } catch (RuntimeException e) {
                 done(task, "FAILED", null, null, e.getMessage());
             }
             return;
         }
-        setMigrating(task.tenant(), t.slug(), true);
-        String from = null;
+        // The claim marked the tenant as migrating; drop this replica's cached copy so writes stop at once.
+        directory.forget(task.slug(), task.tenant()).await().indefinitely();
         try {
-            from = schema.version(address, t.database());
-            String to = schema.migrate(address, t.database(), t.direction(), t.tag());
-            recordVersion(task.tenant(), to);
-            done(task, "SUCCEEDED", from, to, null);
+            TenantSchema.Outcome outcome = schema.apply(address, task.database(), task.direction(), task.tag());
+            done(task, "SUCCEEDED", outcome.from(), outcome.to(), null);
+        } catch (TenantSchema.MigrationFailure e) {
+            done(task, "FAILED", e.from(), e.reached(), e.getMessage());
         } catch (RuntimeException e) {
-            String reached = null;
-            try {
-                reached = schema.version(address, t.database());
-                recordVersion(task.tenant(), reached);
-            } catch (RuntimeException unreadable) {
-                LOG.warnf("Could not read the version of %s after a failed migration", t.database());
-            }
-            done(task, "FAILED", from, reached, e.getMessage());
-        } finally {
-            setMigrating(task.tenant(), t.slug(), false);
+            done(task, "FAILED", null, null, e.getMessage());
         }
     }
 
-    private Target target(Task task) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT t.slug, t.database_name, s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection,
-                       s.credentials_ref, j.direction, j.target
-                FROM migration_tasks k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
-                JOIN migration_jobs j ON j.id = k.job_id WHERE k.id = ?""")) {
-            ps.setObject(1, task.id());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                DbServer s = new DbServer();
-                s.id = rs.getString(3);
-                s.host = rs.getString(4);
-                s.port = (Integer) rs.getObject(5);
-                s.maintenanceDb = rs.getString(6);
-                s.usesCatalogConnection = rs.getBoolean(7);
-                s.credentialsRef = rs.getString(8);
-                return new Target(rs.getString(1), rs.getString(2), s, Direction.valueOf(rs.getString(9).toUpperCase()),
-                        rs.getString(10));
-            }
-        }
-    }
-
-    /** While a tenant's own task runs it refuses writes (503) and serves reads. */
-    private void setMigrating(UUID tenant, String slug, boolean migrating) throws SQLException {
-        update("UPDATE tenants SET migrating = ? WHERE id = ?", migrating, tenant);
-        directory.forget(slug, tenant).await().indefinitely();
-    }
-
-    private void recordVersion(UUID tenant, String version) throws SQLException {
-        update("UPDATE tenants SET schema_version = ? WHERE id = ?", version, tenant);
-    }
-
+    /**
+     * Records a task's outcome, and for an apply task the tenant's version and the end of its write freeze, in
+     * one statement. A null {@code to} leaves the recorded version as it was.
+     */
     private void done(Task task, String state, String from, String to, String error) throws SQLException {
+        if ("dry_run".equals(task.phase())) {
+            // A dry run's outcome need not wait for its own disk flush (the next durable commit flushes it): if
+            // the catalog server crashed first, the task would be found stale and dry-run again, changing nothing.
+            try (Connection c = catalog.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    execute(c, "SET LOCAL synchronous_commit TO off");
+                    execute(c, "UPDATE migration_tasks SET state = ?, error = ?, finished_at = now() WHERE id = ? AND claimed_by = ?",
+                            state, error, task.id(), instance);
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            }
+            return;
+        }
         update("""
-                UPDATE migration_tasks SET state = ?, from_version = coalesce(?, from_version), to_version = ?, error = ?,
-                       finished_at = now()
-                WHERE id = ? AND claimed_by = ?""", state, from, to, error, task.id(), instance);
+                WITH task AS (
+                    UPDATE migration_tasks SET state = ?, from_version = coalesce(?, from_version), to_version = ?,
+                           error = ?, finished_at = now()
+                    WHERE id = ? AND claimed_by = ? RETURNING tenant_id, phase)
+                UPDATE tenants SET migrating = false, schema_version = coalesce(?, schema_version)
+                WHERE id IN (SELECT tenant_id FROM task WHERE phase = 'apply')""",
+                state, from, to, error, task.id(), instance, to);
+        if ("apply".equals(task.phase())) {
+            directory.forget(task.slug(), task.tenant()).await().indefinitely();
+        }
     }
 
     private static long count(Connection c, UUID job, String where) throws SQLException {

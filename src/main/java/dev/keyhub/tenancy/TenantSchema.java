@@ -46,6 +46,7 @@ public class TenantSchema {
     private final String changelog;
     private List<String> tags;
     private final ThreadLocal<DatabaseChangeLog> parsed = ThreadLocal.withInitial(this::parse);
+    private final ThreadLocal<DirectChangesets> direct = ThreadLocal.withInitial(() -> new DirectChangesets(parsed()));
 
     public TenantSchema(TenancyConfig config) {
         this.changelog = config.tenancy().changelog();
@@ -107,11 +108,51 @@ public class TenantSchema {
 
     /** Moves the database forward or back to {@code tag} and returns the version it ends at. */
     public String migrate(ServerAddress server, String database, Direction direction, String tag) {
+        return apply(server, database, direction, tag).to();
+    }
+
+    /** The versions a database was at before and after a migration. */
+    public record Outcome(String from, String to) {
+    }
+
+    /**
+     * Moves the database forward or back to {@code tag} over one connection. Plain changesets are applied
+     * directly, a release per transaction ({@link DirectChangesets}); anything else goes through Liquibase.
+     *
+     * @throws MigrationFailure naming the database error, with the versions before and after when readable
+     */
+    public Outcome apply(ServerAddress server, String database, Direction direction, String tag) {
+        String from = null;
         try (Connection c = connect(server, database)) {
-            run(c, direction, tag);
-            return version(c);
-        } catch (SQLException | LiquibaseException e) {
-            throw new MigrationFailure(database, e);
+            try {
+                Outcome direct = this.direct.get().run(c, direction, tag, true);
+                if (direct != null) {
+                    return direct;
+                }
+                from = version(c);
+                releaseLeftoverLock(c);
+                run(c, direction, tag);
+                return new Outcome(from, version(c));
+            } catch (SQLException | LiquibaseException | RuntimeException e) {
+                Throwable cause = e;
+                if (e instanceof DirectChangesets.ReleaseFailure failure) {
+                    from = failure.from;
+                    cause = failure.getCause();
+                }
+                String reached = null;
+                try {
+                    if (!c.getAutoCommit()) {
+                        c.rollback();
+                        c.setAutoCommit(true);
+                    }
+                    reached = version(c);
+                } catch (SQLException unreadable) {
+                    // the connection is gone; the caller reads the version again later
+                }
+                throw new MigrationFailure(database, cause, from, reached);
+            }
+        } catch (SQLException e) {
+            throw new MigrationFailure(database, e, from, null);
         }
     }
 
@@ -123,7 +164,10 @@ public class TenantSchema {
         try (Connection real = connect(server, database)) {
             real.setAutoCommit(false);
             try {
-                run(uncommitted(real), direction, tag);
+                if (direct.get().run(real, direction, tag, false) == null) {
+                    releaseLeftoverLock(real);
+                    run(uncommitted(real), direction, tag);
+                }
             } finally {
                 real.rollback();
             }
@@ -202,6 +246,22 @@ public class TenantSchema {
         // Not closed: closing Liquibase closes the connection, which the caller owns.
     }
 
+    /**
+     * Clears a Liquibase lock that a crash left behind, which would make Liquibase wait for minutes and fail.
+     * Safe because a tenant database or template is only migrated by a migration job's task or by the job
+     * itself, one at a time, so at the start of a run no one else can hold the lock.
+     */
+    private static void releaseLeftoverLock(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangeloglock') IS NOT NULL")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+                st.executeUpdate("UPDATE databasechangeloglock SET locked = false, lockgranted = NULL, lockedby = NULL"
+                        + " WHERE locked");
+            }
+        }
+    }
+
     private static int changesetsAfter(Connection c, String tag) throws SQLException {
         try (var ps = c.prepareStatement("""
                 SELECT count(*) FROM databasechangelog WHERE orderexecuted >
@@ -246,17 +306,44 @@ public class TenantSchema {
                 });
     }
 
-    /** The newest tag in a database's Liquibase history, or null if it has none. */
+    /** The newest tag in a database's Liquibase history, or null if it has none (or no history table). */
     public static String version(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(VERSION_SQL)) {
-            return rs.next() ? rs.getString(1) : null;
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangelog') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return null;
+                }
+            }
+            try (ResultSet rs = st.executeQuery(VERSION_SQL)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 
     /** A migration that failed on one database; the message names the changeset and the database error. */
     public static class MigrationFailure extends RuntimeException {
+        private final transient String from;
+        private final transient String reached;
+
         public MigrationFailure(String database, Throwable cause) {
+            this(database, cause, null, null);
+        }
+
+        public MigrationFailure(String database, Throwable cause, String from, String reached) {
             super(summary(cause), cause);
+            this.from = from;
+            this.reached = reached;
+        }
+
+        /** The version before the migration, or null if it could not be read. */
+        public String from() {
+            return from;
+        }
+
+        /** The version the database was left at, or null if it could not be read. */
+        public String reached() {
+            return reached;
         }
 
         private static String summary(Throwable e) {

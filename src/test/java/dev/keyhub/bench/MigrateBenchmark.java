@@ -79,6 +79,9 @@ class MigrateBenchmark {
                 "tenants", Map.of("ids", ids)), 202)).get("id").asText();
         String state = await(job);
         double jobSeconds = (System.nanoTime() - t0) / 1e9;
+        List<List<Object>> phases = Catalog.query("keyhub", """
+                SELECT phase, extract(epoch FROM max(finished_at) - min(started_at))::float8 FROM migration_tasks
+                WHERE job_id = ?::uuid GROUP BY phase ORDER BY phase DESC""", job);
 
         double psqlSeconds = psqlLoop(copies);
 
@@ -95,6 +98,9 @@ class MigrateBenchmark {
         System.out.println();
         System.out.printf(Locale.ROOT, "== bench/migrate: %d tenants, one changeset, %d workers, one server ==%n", COUNT, WORKERS);
         System.out.printf(Locale.ROOT, "migration job (dry run + template + apply):  %7.2f s  (%s)%n", jobSeconds, state);
+        for (List<Object> phase : phases) {
+            System.out.printf(Locale.ROOT, "    of which the %-7s phase (first task to last):   %7.2f s%n", phase.get(0), phase.get(1));
+        }
         System.out.printf(Locale.ROOT, "parallel psql loop (%d workers, same SQL):    %7.2f s%n", WORKERS, psqlSeconds);
         System.out.printf(Locale.ROOT, "ratio job/psql: %.2fx (target <= 1.00x)%n", jobSeconds / psqlSeconds);
         System.out.printf(Locale.ROOT, "no-op job across all %d tenants: %.2f s (%s) (target < 5 s)%n", COUNT, noopSeconds, noopState);

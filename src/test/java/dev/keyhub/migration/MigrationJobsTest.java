@@ -1,6 +1,7 @@
 package dev.keyhub.migration;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
@@ -138,6 +139,13 @@ class MigrationJobsTest {
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + a.id()).then().body("schemaVersion", equalTo("9.1.0"));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + newcomer.id()).then()
                 .body("schemaVersion", equalTo("9.1.0"));
+        // Liquibase itself reads the history the job wrote: only the next release is pending, and the tenant's
+        // shape matches the template's.
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + a.id() + "/schema").then().statusCode(200)
+                .body("version", equalTo("9.1.0"))
+                .body("pendingChangesets", equalTo(List.of("keyhub-test::9.2.0-pause", "keyhub-test::9.2.0-unique-names",
+                        "keyhub-test::test-tag-9.2.0")))
+                .body("onlyInTenant", empty()).body("onlyInTemplate", empty());
     }
 
     @Test
