@@ -5,6 +5,7 @@
 #   scripts/keycloak.sh stop             stop it
 #   scripts/keycloak.sh status           running or not (exit 0 when it answers, 3 when it is down)
 #   scripts/keycloak.sh token USER PASS  print an access token from the keyhub-e2e client (password grant)
+#   scripts/keycloak.sh java             print the JDK 21+ it would run Keycloak with (exit 1 if there is none)
 #
 # The server distribution comes from Maven Central through the project's Maven wrapper (cached in ~/.m2)
 # and is unpacked under target/keycloak/. Keycloak needs a JDK 21 or newer; see find_java below.
@@ -229,5 +230,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   token) shift; token "$@" ;;
-  *) echo "usage: $0 start|stop|status|token USER PASSWORD" >&2; exit 2 ;;
+  java) find_java ;;
+  *) echo "usage: $0 start|stop|status|token USER PASSWORD|java" >&2; exit 2 ;;
 esac

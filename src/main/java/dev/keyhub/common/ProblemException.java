@@ -26,6 +26,10 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(400, code, "Bad request", detail);
     }
 
+    public static ProblemException unauthorized(String code, String detail) {
+        return new ProblemException(401, code, "Unauthorized", detail).header("WWW-Authenticate", "Bearer");
+    }
+
     public static ProblemException notFound(String code, String detail) {
         return new ProblemException(404, code, "Not found", detail);
     }

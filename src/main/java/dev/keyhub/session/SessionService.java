@@ -132,6 +132,14 @@ public class SessionService {
                 }));
     }
 
+    /** Ends the session a request was authenticated with (logout); a session already ended is no error. */
+    public Uni<Void> end(UUID tenantId, UUID sessionId) {
+        return directory.liveById(tenantId).chain(tenant -> pools.withTransaction(tenant, tx -> tx.preparedQuery(
+                "UPDATE sessions SET revoked = true WHERE id = $1 AND NOT revoked RETURNING user_id")
+                .execute(Tuple.of(sessionId))))
+                .replaceWithVoid();
+    }
+
     /** Revokes all of the caller's sessions; returns how many. */
     public Uni<Integer> revokeAll(TenantContext ctx) {
         return pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery(

@@ -105,6 +105,7 @@ class ConnectionBudgetTest {
         Tenants.Created waiting = Tenants.create("wait");
         CompletableFuture<Void> release = new CompletableFuture<>();
         List<CompletableFuture<Object>> holders = new ArrayList<>();
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(held.size());
         for (Tenants.Created t : held) {
             TenantRef ref = new TenantRef(UUID.fromString(t.id()), t.slug(), TenantStatus.ACTIVE, "default",
                     t.databaseName(), "1.1.0", false);
@@ -112,11 +113,16 @@ class ConnectionBudgetTest {
             var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
             VertxContextSafetyToggle.setContextSafe(context, true);
             context.runOnContext(v -> pools
-                    .withConnection(ref, c -> Uni.createFrom().completionStage(release).replaceWith(new Object()))
+                    .withConnection(ref, c -> {
+                        holding.countDown();
+                        return Uni.createFrom().completionStage(release).replaceWith(new Object());
+                    })
                     .subscribe().with(holder::complete, holder::completeExceptionally));
             holders.add(holder);
         }
         try {
+            // Only once every holder has its connection is the budget really spent.
+            assertTrue(holding.await(30, TimeUnit.SECONDS), "the holders got their connections");
             long start = System.nanoTime();
             given().auth().oauth2(Tokens.user(waiting.ownerSubject())).get("/api/tenants/" + waiting.slug() + "/me")
                     .then().statusCode(503).contentType("application/problem+json")
