@@ -17,7 +17,9 @@ public record CreateTenantRequest(
         @NotBlank @Size(max = 200) String name,
         TenantType type,
         @NotNull @Valid Owner owner,
-        @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}", message = "must be a region name such as eu-west") String region) {
+        @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}", message = "must be a region name such as eu-west") String region,
+        @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?", message = "must be an organization slug")
+        String organization) {
 
     /** The tenant's first admin, as the identity provider knows them. */
     public record Owner(

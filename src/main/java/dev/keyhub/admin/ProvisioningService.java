@@ -72,8 +72,8 @@ public class ProvisioningService {
                     FOR UPDATE OF sd SKIP LOCKED)
                 RETURNING id),
             chosen AS (SELECT coalesce((SELECT id FROM spare), $1::uuid) AS id)
-            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
-            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', '')
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name, organization_id)
+            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', ''), $8
             FROM placed, chosen
             RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
 
@@ -218,9 +218,9 @@ public class ProvisioningService {
         t.name = request.name().strip();
         t.type = request.typeOrDefault();
         t.status = TenantStatus.PROVISIONING;
-        return catalog.preparedQuery(RECORD_SQL)
+        return organization(request.organization()).chain(org -> catalog.preparedQuery(RECORD_SQL)
                 .execute(Tuple.tuple(java.util.Arrays.asList(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares,
-                        request.region())))
+                        request.region(), org))))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         throw ProblemException.unavailable("no_capacity",
@@ -236,7 +236,23 @@ public class ProvisioningService {
                 })
                 .onFailure(ProvisioningService::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
-                        "The slug '" + request.slug() + "' is taken."));
+                        "The slug '" + request.slug() + "' is taken."))
+                .onFailure(e -> e instanceof PgException pg && "KH001".equals(pg.getSqlState()))
+                .transform(e -> ProblemException.conflict("organization_quota_exceeded", "The organization '"
+                        + request.organization() + "' has as many tenants as its quota allows."));
+    }
+
+    /** The id of the organization with this slug, null for none; 400 {@code unknown_organization}. */
+    private Uni<UUID> organization(String slug) {
+        if (slug == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return catalog.preparedQuery("SELECT id FROM organizations WHERE slug = $1").execute(Tuple.of(slug)).map(rows -> {
+            if (rows.size() == 0) {
+                throw ProblemException.badRequest("unknown_organization", "There is no organization '" + slug + "'.");
+            }
+            return rows.iterator().next().getUUID(0);
+        });
     }
 
     private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {

@@ -89,6 +89,10 @@ public interface TenancyConfig {
     }
 
     interface Provisioning {
+        /** The tenant quota an organization gets when it is created without one. */
+        @WithDefault("100")
+        int maxTenantsPerOrganization();
+
         /**
          * A tenant still PROVISIONING or DELETING this long after its last change is taken to be abandoned (its
          * replica crashed) and is finished by the recovery sweep.
