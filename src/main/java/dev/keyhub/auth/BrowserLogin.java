@@ -31,6 +31,7 @@ import dev.keyhub.common.ProblemException;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
 import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.TenantClaim;
 import dev.keyhub.tenancy.TenantContext;
 import dev.keyhub.tenancy.TenantDirectory;
 import dev.keyhub.tenancy.TenantPools;
@@ -65,6 +66,7 @@ public class BrowserLogin {
     private final TenancyConfig.Auth config;
     private final String issuer;
     private final String claimName;
+    private final java.util.Optional<String> organizationClaim;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final DefaultJWTTokenParser idTokens = new DefaultJWTTokenParser();
     private final JWTAuthContextInfo idTokenRules;
@@ -79,6 +81,7 @@ public class BrowserLogin {
         this.config = config.auth();
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
         this.claimName = config.tenancy().claim();
+        this.organizationClaim = config.tenancy().organizationClaim();
         this.idTokenRules = new JWTAuthContextInfo(this.config.jwksUrl().orElse(accessTokenKeys), issuer);
         this.idTokenRules.setExpectedAudience(Set.of(this.config.clientId()));
         this.idTokenRules.setRequireNamedPrincipal(false);
@@ -229,7 +232,8 @@ public class BrowserLogin {
         String email = string(claims, "email");
         String name = string(claims, "name");
         boolean verified = Boolean.TRUE.equals(claims.getClaimValue("email_verified"));
-        String claimed = string(claims, claimName);
+        String claimed = TenantClaim.of(claims.getClaimValue(claimName),
+                organizationClaim.map(claims::getClaimValue).orElse(null), organizationClaim);
         boolean vouched = tenant.slug().equals(claimed) || tenant.id().toString().equals(claimed);
         return pools.withTransaction(tenant, tx -> member(tx, subject).chain(found -> {
             if (found != null) {

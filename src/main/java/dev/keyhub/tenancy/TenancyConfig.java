@@ -41,6 +41,12 @@ public interface TenancyConfig {
         @WithDefault("tenant")
         String claim();
 
+        /**
+         * A second claim to read the tenant from when the first is absent: Keycloak Organizations' claim
+         * ({@code organization}), whose single organization alias is taken as the tenant's slug. Unset: not read.
+         */
+        Optional<String> organizationClaim();
+
         /** The tenant changelog (classpath resource). */
         @WithDefault("db/tenant/changelog.xml")
         String changelog();

@@ -41,6 +41,7 @@ public class TenantAccess {
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final String claimName;
+    private final java.util.Optional<String> organizationClaim;
 
     public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
             TenantDirectory directory, TenantPools pools, TenancyConfig config) {
@@ -50,6 +51,7 @@ public class TenantAccess {
         this.directory = directory;
         this.pools = pools;
         this.claimName = config.tenancy().claim();
+        this.organizationClaim = config.tenancy().organizationClaim();
     }
 
     /**
@@ -202,15 +204,8 @@ public class TenantAccess {
         if (sessionTenant != null) {
             return sessionTenant;
         }
-        Object value = jwt.getClaim(claimName);
-        if (value == null) {
-            return null;
-        }
-        String s = value.toString();
-        if (value instanceof jakarta.json.JsonString js) {
-            s = js.getString();
-        }
-        return s.isBlank() ? null : s;
+        return TenantClaim.of(jwt.getClaim(claimName),
+                organizationClaim.map(name -> (Object) jwt.getClaim(name)).orElse(null), organizationClaim);
     }
 
     private static ProblemException mismatch() {
