@@ -96,7 +96,8 @@ class FuzzTest {
         long millis = (System.nanoTime() - started) / 1_000_000;
         System.out.printf("fuzz: %d operations, %d requests in %d ms; statuses %s%n", ops.size(), probe.sent(), millis,
                 probe.summary());
-        System.out.printf("fuzz: %d odd but valid inputs accepted by free-text fields%n", accepted.size());
+        System.out.printf("fuzz: %d odd but valid inputs accepted (free text, any-JSON values, optional options), %d findings%n",
+                accepted.size(), probe.failures().size());
         accepted.stream().limit(40).forEach(a -> System.out.println("  accepted: " + a));
         probe.failures().stream().limit(80).forEach(f -> System.out.println("  FINDING: " + f));
         Report.write("fuzz", probe.failures(), accepted);
