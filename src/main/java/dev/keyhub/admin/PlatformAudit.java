@@ -2,6 +2,7 @@ package dev.keyhub.admin;
 
 import java.util.Arrays;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -18,6 +19,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class PlatformAudit {
 
     private static final Logger LOG = Logger.getLogger(PlatformAudit.class);
+    /** An escaped NUL in JSON text: backslash-u-0000 not itself escaped (an even number of backslashes before it). */
+    private static final Pattern NUL = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
     private final Pool catalog;
 
     public PlatformAudit(Pool catalog) {
@@ -38,10 +41,19 @@ public class PlatformAudit {
     private Uni<Void> record(String actor, String action, UUID tenantId, String outcome, JsonObject details) {
         return catalog.preparedQuery("""
                 INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""")
-                .execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, details)))
+                .execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, storable(details))))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf("could not write the platform audit log: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
+    }
+
+    /** jsonb cannot hold NUL; a request value carrying one must not cost the audit record. */
+    private static JsonObject storable(JsonObject details) {
+        if (details == null) {
+            return null;
+        }
+        String json = details.encode();
+        return json.contains("\\u0000") ? new JsonObject(NUL.matcher(json).replaceAll("$1\\\\ufffd")) : details;
     }
 
     private static String errorCode(Throwable e) {

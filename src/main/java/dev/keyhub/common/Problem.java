@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.ws.rs.core.Response;
+
 /** An RFC 9457 problem document with KeyHub's stable {@code code} and, for validation, {@code errors}. */
 public record Problem(int status, String code, String title, String detail, List<FieldError> errors,
         Map<String, Object> extensions) {
@@ -16,6 +18,22 @@ public record Problem(int status, String code, String title, String detail, List
 
     public static Problem of(int status, String code, String title, String detail) {
         return new Problem(status, code, title, detail, List.of(), Map.of());
+    }
+
+    /** A problem that says no more than its HTTP status (for refusals with nothing more specific to say). */
+    public static Problem ofStatus(int status) {
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        String title = type != null ? type.getReasonPhrase() : "Error";
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 413 -> "request_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> "http_" + status;
+        };
+        return of(status, code, title, null);
     }
 
     /** The JSON body: the standard members first, then {@code code}, {@code errors} and extensions. */

@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -23,6 +24,7 @@ import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.vertx.pgclient.PgException;
 
 /**
  * Renders every failure as {@code application/problem+json}. Nothing from an exception's internals (stack,
@@ -53,6 +55,15 @@ public class ProblemMapper {
                 .toList();
         String detail = errors.stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
         return build(new Problem(400, "validation_failed", "Invalid request", detail, errors, Map.of())).build();
+    }
+
+    /**
+     * Quarkus REST has a built-in mapper for this subtype that answers a bare 400 (with Jackson's details in dev and
+     * test mode); this one takes precedence so that a body of the wrong shape gets the same problem as any bad JSON.
+     */
+    @ServerExceptionMapper(priority = Priorities.USER - 100)
+    public Response mismatchedJson(MismatchedInputException e) {
+        return badJson(e);
     }
 
     @ServerExceptionMapper
@@ -89,24 +100,31 @@ public class ProblemMapper {
             return build(Problem.of(status, "internal_error", "Internal error", "The request could not be completed."))
                     .build();
         }
-        Response.StatusType type = Response.Status.fromStatusCode(status);
-        String title = type != null ? type.getReasonPhrase() : "Error";
-        String code = switch (status) {
-            case 400 -> "bad_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 415 -> "unsupported_media_type";
-            default -> "http_" + status;
-        };
-        return build(Problem.of(status, code, title, null)).build();
+        return build(Problem.ofStatus(status)).build();
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (unstorableText(e)) {
+            return build(Problem.of(400, "invalid_text", "Bad request",
+                    "The request contains text that cannot be stored, such as a NUL character.")).build();
+        }
         LOG.error("Unexpected failure", e);
         return build(Problem.of(500, "internal_error", "Internal error", "The request could not be completed."))
                 .build();
+    }
+
+    /**
+     * PostgreSQL refuses a NUL character in text ({@code 22021}) and in jsonb ({@code 22P05}). Such a value can
+     * only come from the request (stored text never holds one), so it is the client's error, not ours.
+     */
+    private static boolean unstorableText(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && ("22021".equals(pg.getSqlState()) || "22P05".equals(pg.getSqlState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Response.ResponseBuilder build(Problem problem) {

@@ -125,9 +125,11 @@ public class JoinCodeService {
     /**
      * Redeems a code for the calling identity. 429 after too many failures; 404 {@code join_code_invalid};
      * 410 {@code join_code_revoked}, {@code join_code_expired}, {@code join_code_used_up}; 409
-     * {@code already_member} (no second membership, no use counted); 400 {@code email_required}.
+     * {@code already_member} (no second membership, no use counted); 400 {@code email_required}; 403
+     * {@code tenant_mismatch} when the caller's credential is bound to another tenant ({@code boundTenant}, the
+     * token's tenant claim or the session's tenant; null for a credential bound to none).
      */
-    public Uni<Joined> redeem(TenantAccess.Caller caller, String email, String ip, String typed) {
+    public Uni<Joined> redeem(TenantAccess.Caller caller, String boundTenant, String email, String ip, String typed) {
         String key = caller.issuer() + "|" + caller.subject();
         limiter.check(key);
         String normalised = JoinCodes.normalise(typed);
@@ -150,7 +152,12 @@ public class JoinCodeService {
                             .onFailure(e -> e instanceof ProblemException p && p.status() == 404)
                             .transform(e -> invalid());
                 })
-                .invoke(JoinCodeService::checkActive)
+                .invoke(tenant -> {
+                    if (!TenantAccess.allows(boundTenant, tenant)) {
+                        throw TenantAccess.mismatch();
+                    }
+                    checkActive(tenant);
+                })
                 .chain(tenant -> pools.withTransaction(tenant, tx -> join(tx, tenant, caller, email.strip(), ip, hash)))
                 .onFailure(JoinCodeService::countsAsFailedAttempt).invoke(() -> limiter.failed(key));
     }

@@ -39,11 +39,12 @@ public class JoinResource {
     @APIResponse(responseCode = "200", description = "Joined")
     @APIResponse(responseCode = "400", description = "Invalid body, or the token has no email")
     @APIResponse(responseCode = "401", description = "No valid token")
+    @APIResponse(responseCode = "403", description = "The token or session belongs to another tenant than the code's")
     @APIResponse(responseCode = "404", description = "The code is not valid")
     @APIResponse(responseCode = "409", description = "Already a member, or the email is used by another member")
     @APIResponse(responseCode = "410", description = "The code was revoked, has expired or is used up")
     @APIResponse(responseCode = "429", description = "Too many failed attempts; see Retry-After")
     public Uni<JoinCodeService.Joined> join(@Valid @NotNull Join body) {
-        return codes.redeem(access.caller(), access.email(), access.clientIp(), body.code());
+        return codes.redeem(access.caller(), access.boundTenant(), access.email(), access.clientIp(), body.code());
     }
 }

@@ -6,6 +6,7 @@ import java.util.UUID;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
@@ -24,6 +25,8 @@ public record MigrationRequest(
         @Valid Selector tenants) {
 
     /** Which tenants: by id or slug; none given means all active and suspended tenants. */
-    public record Selector(@Size(max = 10_000) List<UUID> ids, @Size(max = 10_000) List<String> slugs) {
+    public record Selector(@Size(max = 10_000) List<@NotNull UUID> ids,
+            @Size(max = 10_000) List<@NotNull @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,61}[a-z0-9]",
+                    message = "must be a tenant slug") String> slugs) {
     }
 }

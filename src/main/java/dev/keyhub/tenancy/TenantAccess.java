@@ -84,7 +84,7 @@ public class TenantAccess {
         }
         return lookup(wanted)
                 .invoke(ref -> {
-                    if (claim != null && !claim.equals(ref.slug()) && !claim.equals(ref.id().toString())) {
+                    if (!allows(claim, ref)) {
                         throw mismatch();
                     }
                     checkUsable(ref);
@@ -198,6 +198,19 @@ public class TenantAccess {
         return value == null ? null : value.toString();
     }
 
+    /**
+     * The tenant the caller's credential is bound to (the token's tenant claim, by slug or id, or the tenant a
+     * session was opened in), or null for a credential that names no tenant.
+     */
+    public String boundTenant() {
+        return claim();
+    }
+
+    /** Whether a credential bound to {@code bound} (see {@link #boundTenant()}) may act in {@code tenant}. */
+    public static boolean allows(String bound, TenantRef tenant) {
+        return bound == null || bound.equals(tenant.slug()) || bound.equals(tenant.id().toString());
+    }
+
     private String claim() {
         // A session is bound to the tenant it was opened in: it acts as that tenant's claim.
         String sessionTenant = identity.getAttribute(SessionIdentityProvider.TENANT);
@@ -208,7 +221,7 @@ public class TenantAccess {
                 organizationClaim.map(name -> (Object) jwt.getClaim(name)).orElse(null), organizationClaim);
     }
 
-    private static ProblemException mismatch() {
+    public static ProblemException mismatch() {
         return ProblemException.forbidden("tenant_mismatch", "The token belongs to another tenant.");
     }
 }

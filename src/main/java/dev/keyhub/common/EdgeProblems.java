@@ -1,0 +1,86 @@
+package dev.keyhub.common;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Refusals before Quarkus REST sees a request, as problem documents: a body over
+ * {@code quarkus.http.limits.max-body-size} by its Content-Length (Quarkus itself would answer a bare 413), and API
+ * paths that normalisation would send to another operation ({@link #oddApiPath}). Some refusals happen before any
+ * handler and stay bare (empty body, no Content-Type): headers or a request line over their limits (431, 414, the
+ * HTTP codec), a target that is not a valid URI such as {@code /%zz} (400, Quarkus's URI check), and a chunked body
+ * that grows past the limit while it is read (413, Quarkus's input stream).
+ */
+@ApplicationScoped
+public class EdgeProblems {
+
+    private final long maxBodySize;
+
+    // Quarkus's own key, read as Quarkus reads it; KeyHub's @ConfigMapping holds only keyhub.* keys.
+    public EdgeProblems(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+        this.maxBodySize = maxBodySize.asLongValue();
+    }
+
+    void install(@Observes Router router) {
+        // Quarkus's own size check runs at ROUTE_ORDER_UPLOAD_LIMIT; this one answers first.
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkRequest);
+    }
+
+    private void checkRequest(RoutingContext ctx) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && tooLarge(length)) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            send(ctx, Problem.of(413, "request_too_large", "Content too large",
+                    "The request body is larger than " + maxBodySize + " bytes."));
+            return;
+        }
+        if (oddApiPath(ctx.request().path())) {
+            send(ctx, Problem.ofStatus(404));
+            return;
+        }
+        ctx.next();
+    }
+
+    /**
+     * An API path with an empty or dot segment or a matrix parameter. Normalising such a path would route it to
+     * another operation: {@code DELETE …/users/../sessions} is {@code DELETE …/sessions}, and {@code …/sessions/;x}
+     * or {@code …/sessions/} matches {@code …/sessions} too. No API path needs any of them.
+     */
+    static boolean oddApiPath(String path) {
+        if (path == null || !(path.startsWith("/api/") || path.startsWith("/admin/"))) {
+            return false;
+        }
+        if (path.endsWith("/") || path.indexOf(';') >= 0) {
+            return true;
+        }
+        for (String segment : path.substring(1).split("/")) {
+            String s = segment.replace("%2e", ".").replace("%2E", ".");
+            if (s.isEmpty() || ".".equals(s) || "..".equals(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean tooLarge(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBodySize;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static void send(RoutingContext ctx, Problem problem) {
+        ctx.response().setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .end(Json.encode(problem.body()));
+    }
+}
