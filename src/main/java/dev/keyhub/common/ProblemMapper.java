@@ -31,6 +31,7 @@ import io.quarkus.security.UnauthorizedException;
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    private static final int DATABASE_RETRY_AFTER = 2;
     private final ObjectMapper json;
 
     public ProblemMapper(ObjectMapper json) {
@@ -104,6 +105,17 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DatabaseFailures.missingDatabase(e)) {
+            LOG.errorf("A tenant database is missing: %s", e.getMessage());
+            return problem(DatabaseFailures.tenantDatabaseMissing());
+        }
+        if (DatabaseFailures.unreachable(e)) {
+            // The catalog or a server is down or restarting: expected now and then, and no fault of the request.
+            LOG.warnf("A database cannot be reached: %s", e.toString());
+            return build(Problem.of(503, "database_unavailable", "Service unavailable",
+                    "A database KeyHub depends on cannot be reached right now; retry shortly."))
+                    .header("Retry-After", Integer.toString(DATABASE_RETRY_AFTER)).build();
+        }
         LOG.error("Unexpected failure", e);
         return build(Problem.of(500, "internal_error", "Internal error", "The request could not be completed."))
                 .build();

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -283,6 +284,10 @@ public class TenantPools {
     private Throwable unavailable(Throwable cause) {
         LOG.debugf("tenant database unavailable: %s", cause.toString());
         rejections.increment();
+        if (DatabaseFailures.missingDatabase(cause)) {
+            LOG.errorf("A tenant database is missing: %s", cause.getMessage());
+            return DatabaseFailures.tenantDatabaseMissing();
+        }
         return ProblemException.unavailable("tenant_database_unavailable",
                 "The tenant's database cannot be reached right now; retry shortly.", config.retryAfterSeconds());
     }
