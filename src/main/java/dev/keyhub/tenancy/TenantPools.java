@@ -36,7 +36,8 @@ import io.vertx.sqlclient.PoolOptions;
  * Every open pool reserves its maximum size from its server's budget, so the connections that all tenant
  * pools on a server can open together never exceed the budget. When a pool is needed and the budget is
  * full, the least recently used pool with no request in flight is closed; when there is none, the request
- * waits up to {@code acquire-timeout} for room and then fails with 503 and Retry-After.
+ * waits up to {@code acquire-timeout} for room and then fails with 503 and Retry-After; when
+ * {@code max-waiters} requests already wait for that server, it fails with 503 at once.
  * <p>
  * The bookkeeping is a few fields guarded by this object's monitor; nothing blocks while holding it.
  */
@@ -143,6 +144,9 @@ public class TenantPools {
                     victim.closing = true;
                     entries.remove(victim.tenantId);
                     evictions.increment();
+                } else if (budget.waiters.size() >= config.maxWaiters()) {
+                    rejections.increment();
+                    return Uni.createFrom().failure(busy());
                 } else {
                     room = new CompletableFuture<>();
                     budget.waiters.add(room);
