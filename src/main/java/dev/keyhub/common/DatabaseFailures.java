@@ -37,6 +37,8 @@ public final class DatabaseFailures {
             if (c instanceof java.net.ConnectException
                     || c instanceof io.netty.channel.ConnectTimeoutException
                     || c instanceof io.vertx.core.impl.NoStackTraceTimeoutException
+                    // a pool that had no connection free in time
+                    || c instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(c.getMessage())
                     || c.getClass().getSimpleName().equals("ClosedConnectionException")
                     || c.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
                 return true;

@@ -115,6 +115,10 @@ public class TenantPools {
                 .chain(address -> acquire(tenant, address, deadline))
                 .emitOn(caller == null ? Runnable::run : task -> caller.runOnContext(v -> task.run()))
                 .chain(entry -> work.apply(entry.pool)
+                        .onFailure(TenantPools::waitedTooLong).transform(e -> {
+                            rejections.increment();
+                            return busy();
+                        })
                         .onFailure(TenantPools::isUnavailable).transform(this::unavailable)
                         .onTermination().invoke(() -> release(entry)));
     }
@@ -294,6 +298,14 @@ public class TenantPools {
         }
         return ProblemException.unavailable("tenant_database_unavailable",
                 "The tenant's database cannot be reached right now; retry shortly.", config.retryAfterSeconds());
+    }
+
+    /**
+     * The tenant's pool had no free connection within {@code acquire-timeout}: all its connections are busy
+     * with the tenant's other requests. (The SQL client fails the waiting request with a bare "Timeout".)
+     */
+    static boolean waitedTooLong(Throwable t) {
+        return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
     }
 
     /** Failures of reaching the database, as opposed to failures of the work done on it. */

@@ -44,6 +44,8 @@ class LoadDrill {
     static final int CLIENTS = Integer.getInteger("load.clients", 16);
     static final int OVERLOAD_CLIENTS = Integer.getInteger("load.overload-clients", 400);
     static final Duration OVERLOAD = Duration.ofSeconds(30);
+    /** Empty: KeyHub's default connection budget. */
+    static final String BUDGET = System.getProperty("load.budget", "");
     static final String HEAP = "-Xmx512m";
 
     private final ObjectMapper json = new ObjectMapper();
@@ -109,7 +111,8 @@ class LoadDrill {
     void sustainedLoadThenOverload() throws Exception {
         catalog = EmbeddedPostgres.start(TARGET.resolve("embedded-postgres"), "load-catalog", true);
         catalog.createDatabase("keyhub");
-        app = new PackagedKeyHub(TARGET.resolve("load-app.log"), catalog, Map.of(), List.of(HEAP));
+        app = new PackagedKeyHub(TARGET.resolve("load-app.log"), catalog,
+                BUDGET.isBlank() ? Map.of() : Map.of("KEYHUB_POOLS_CONNECTION_BUDGET", BUDGET), List.of(HEAP));
         List<String> unexpected = new ArrayList<>();
         try {
             app.start();
@@ -117,7 +120,7 @@ class LoadDrill {
             System.out.println();
             System.out.printf(Locale.ROOT, "== reliability/load: %d tenants, %d clients for %d min, then %d clients for %d s ==%n",
                     TENANTS, CLIENTS, MINUTES, OVERLOAD_CLIENTS, OVERLOAD.toSeconds());
-            System.out.printf(Locale.ROOT, "machine: %d cores (shared with other builds), KeyHub %s, defaults: budget %s, "
+            System.out.printf(Locale.ROOT, "machine: %d cores (shared with other builds), KeyHub %s, budget %s, "
                     + "%s per tenant, acquire-timeout 2s%n", Runtime.getRuntime().availableProcessors(), HEAP,
                     metric(metrics(), "keyhub_tenant_connections_budget"), "2");
             sustained(unexpected);
