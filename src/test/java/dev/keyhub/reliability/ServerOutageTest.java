@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
+import dev.keyhub.support.Catalog;
 import dev.keyhub.support.SecondPostgres;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
@@ -135,10 +137,20 @@ class ServerOutageTest {
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/health/tenants").then().statusCode(200)
                 .body("tenants.find { it.slug == '" + down.get(1).slug() + "' }.reachable", equalTo(true));
 
-        for (Tenants.Created t : down) {
-            given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + t.id())
-                    .then().statusCode(204);
+    }
+
+    /**
+     * Takes the server out again, as DbServersTest does: later profiles have no credentials for it, and a
+     * registered active server without credentials stops KeyHub from starting.
+     */
+    @AfterEach
+    void takeTheServerOut() {
+        List<List<Object>> ids = Catalog.query("keyhub", "SELECT id::text FROM tenants WHERE db_server_id = ? "
+                + "AND status IN ('ACTIVE', 'SUSPENDED')", SERVER);
+        for (List<Object> id : ids) {
+            given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + id.get(0));
         }
+        Catalog.execute("keyhub", "UPDATE db_servers SET status = 'disabled' WHERE id = '" + SERVER + "'");
     }
 
     /** A tenant placed on the server of the given region. */
