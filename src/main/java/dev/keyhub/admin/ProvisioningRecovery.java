@@ -64,7 +64,10 @@ public class ProvisioningRecovery {
             try {
                 ServerAddress server = servers.addressOf(t.server);
                 dropDatabase(server, t.databaseName);
-                finish(t);
+                if (finish(t)) {
+                    audit("DELETING".equals(t.status) || "DELETED".equals(t.status) ? "tenant.purged" : "tenant.provisioning_undone",
+                            t.id, "status", t.status);
+                }
                 done++;
                 LOG.infof("Recovered tenant %s left %s", t.id, t.status);
             } catch (SQLException | RuntimeException e) {
@@ -137,6 +140,9 @@ public class ProvisioningRecovery {
                     done.setString(1, w[0]);
                     done.executeUpdate();
                 }
+                boolean beforeSwitch = "t".equals(w[3]);
+                audit(beforeSwitch ? "tenant.move_undone" : "tenant.move_finished", UUID.fromString(w[0]),
+                        beforeSwitch ? "to" : "from", w[2]);
                 LOG.infof("Finished the interrupted move of tenant %s", w[0]);
             }
         } catch (SQLException | RuntimeException e) {
@@ -205,7 +211,22 @@ public class ProvisioningRecovery {
         }
     }
 
-    private void finish(Unfinished t) throws SQLException {
+    /** What the sweep finished goes to the platform audit log, since the request that started it left no record. */
+    private void audit(String action, UUID tenant, String key, String value) {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details)
+                VALUES ('keyhub-recovery', ?, ?, 'success', jsonb_build_object(?::text, ?::text))""")) {
+            ps.setString(1, action);
+            ps.setObject(2, tenant);
+            ps.setString(3, key);
+            ps.setString(4, value);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.errorf("could not write the platform audit log: %s", e.getMessage());
+        }
+    }
+
+    private boolean finish(Unfinished t) throws SQLException {
         boolean keepRow = "DELETING".equals(t.status) || "DELETED".equals(t.status);
         String sql = keepRow
                 ? "UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now() "
@@ -214,7 +235,7 @@ public class ProvisioningRecovery {
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, t.id);
             ps.setString(2, t.status);
-            ps.executeUpdate();
+            return ps.executeUpdate() > 0;
         }
     }
 }

@@ -33,6 +33,7 @@ import io.vertx.pgclient.PgException;
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    private static final int DATABASE_RETRY_AFTER = 2;
     private final ObjectMapper json;
 
     public ProblemMapper(ObjectMapper json) {
@@ -108,6 +109,17 @@ public class ProblemMapper {
         if (unstorableText(e)) {
             return build(Problem.of(400, "invalid_text", "Bad request",
                     "The request contains text that cannot be stored, such as a NUL character.")).build();
+        }
+        if (DatabaseFailures.missingDatabase(e)) {
+            LOG.errorf("A tenant database is missing: %s", e.getMessage());
+            return problem(DatabaseFailures.tenantDatabaseMissing());
+        }
+        if (DatabaseFailures.unreachable(e)) {
+            // The catalog or a server is down or restarting: expected now and then, and no fault of the request.
+            LOG.warnf("A database cannot be reached: %s", e.toString());
+            return build(Problem.of(503, "database_unavailable", "Service unavailable",
+                    "A database KeyHub depends on cannot be reached right now; retry shortly."))
+                    .header("Retry-After", Integer.toString(DATABASE_RETRY_AFTER)).build();
         }
         LOG.error("Unexpected failure", e);
         return build(Problem.of(500, "internal_error", "Internal error", "The request could not be completed."))

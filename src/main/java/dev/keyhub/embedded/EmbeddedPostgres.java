@@ -42,6 +42,7 @@ public final class EmbeddedPostgres {
     private final Path dataDir;
     private final boolean asRoot;
     private int port;
+    private boolean stopHook;
 
     private EmbeddedPostgres(Path baseDir, Path dataDir) {
         this.baseDir = baseDir;
@@ -65,8 +66,24 @@ public final class EmbeddedPostgres {
         return pg;
     }
 
+    /**
+     * A handle on a server that was started before, in this JVM or another, from the files below
+     * {@code baseDir} and on {@code port}: to stop it and start it again, for tests of outages.
+     */
+    public static EmbeddedPostgres existing(Path baseDir, String name, int port) {
+        Path base = reachableBase(baseDir.toAbsolutePath());
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name));
+        pg.port = port;
+        return pg;
+    }
+
     public int port() {
         return port;
+    }
+
+    /** Whether the server is running (its postmaster.pid exists). */
+    public boolean running() {
+        return Files.exists(dataDir.resolve("postmaster.pid"));
     }
 
     public String jdbcUrl(String database) {
@@ -94,6 +111,13 @@ public final class EmbeddedPostgres {
         }
     }
 
+    /** Starts a stopped server again with the same data on the same port, so its clients can reconnect. */
+    public void startAgain() {
+        if (!running()) {
+            launch();
+        }
+    }
+
     private void startServer(boolean fresh) throws IOException {
         extractBinaries();
         if (Files.exists(dataDir.resolve("postmaster.pid"))) {
@@ -107,14 +131,26 @@ public final class EmbeddedPostgres {
             initDb();
         }
         port = freePort();
-        Path log = baseDir.resolve("postgres-" + dataDir.getFileName() + ".log");
-        Files.deleteIfExists(log);
-        handOver(log.getParent(), false);
-        run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", log.toString(), "-w", "-t", "60",
+        Files.deleteIfExists(log());
+        handOver(baseDir, false);
+        launch();
+    }
+
+    private Path log() {
+        return baseDir.resolve("postgres-" + dataDir.getFileName() + ".log");
+    }
+
+    private void launch() {
+        run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", log().toString(), "-w", "-t", "60",
                 "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
                         + " -c max_connections=200",
                 "start"), true);
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "embedded-postgres-stop"));
+        synchronized (this) {
+            if (!stopHook) {
+                Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "embedded-postgres-stop"));
+                stopHook = true;
+            }
+        }
         LOG.infof("Embedded PostgreSQL listening on 127.0.0.1:%d (data in %s)", port, dataDir);
     }
 

@@ -78,6 +78,13 @@ public interface TenancyConfig {
         @WithDefault("2s")
         Duration acquireTimeout();
 
+        /**
+         * Requests that may wait at once for room in one server's budget. Past it a request gets 503 at once
+         * instead of joining the queue, so that an overload is answered quickly rather than after the timeout.
+         */
+        @WithDefault("100")
+        int maxWaiters();
+
         /** A tenant pool unused for this long is closed. */
         @WithDefault("5m")
         Duration idleTimeout();

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,7 +36,8 @@ import io.vertx.sqlclient.PoolOptions;
  * Every open pool reserves its maximum size from its server's budget, so the connections that all tenant
  * pools on a server can open together never exceed the budget. When a pool is needed and the budget is
  * full, the least recently used pool with no request in flight is closed; when there is none, the request
- * waits up to {@code acquire-timeout} for room and then fails with 503 and Retry-After.
+ * waits up to {@code acquire-timeout} for room and then fails with 503 and Retry-After; when
+ * {@code max-waiters} requests already wait for that server, it fails with 503 at once.
  * <p>
  * The bookkeeping is a few fields guarded by this object's monitor; nothing blocks while holding it.
  */
@@ -113,6 +115,10 @@ public class TenantPools {
                 .chain(address -> acquire(tenant, address, deadline))
                 .emitOn(caller == null ? Runnable::run : task -> caller.runOnContext(v -> task.run()))
                 .chain(entry -> work.apply(entry.pool)
+                        .onFailure(TenantPools::waitedTooLong).transform(e -> {
+                            rejections.increment();
+                            return busy();
+                        })
                         .onFailure(TenantPools::isUnavailable).transform(this::unavailable)
                         .onTermination().invoke(() -> release(entry)));
     }
@@ -142,6 +148,9 @@ public class TenantPools {
                     victim.closing = true;
                     entries.remove(victim.tenantId);
                     evictions.increment();
+                } else if (budget.waiters.size() >= config.maxWaiters()) {
+                    rejections.increment();
+                    return Uni.createFrom().failure(busy());
                 } else {
                     room = new CompletableFuture<>();
                     budget.waiters.add(room);
@@ -283,8 +292,20 @@ public class TenantPools {
     private Throwable unavailable(Throwable cause) {
         LOG.debugf("tenant database unavailable: %s", cause.toString());
         rejections.increment();
+        if (DatabaseFailures.missingDatabase(cause)) {
+            LOG.errorf("A tenant database is missing: %s", cause.getMessage());
+            return DatabaseFailures.tenantDatabaseMissing();
+        }
         return ProblemException.unavailable("tenant_database_unavailable",
                 "The tenant's database cannot be reached right now; retry shortly.", config.retryAfterSeconds());
+    }
+
+    /**
+     * The tenant's pool had no free connection within {@code acquire-timeout}: all its connections are busy
+     * with the tenant's other requests. (The SQL client fails the waiting request with a bare "Timeout".)
+     */
+    static boolean waitedTooLong(Throwable t) {
+        return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
     }
 
     /** Failures of reaching the database, as opposed to failures of the work done on it. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -47,6 +48,9 @@ class ProvisioningRecoveryTest {
 
         assertFalse(Catalog.databaseExists(ProvisioningService.databaseName(id)));
         assertEquals(0, Catalog.tenantRows(slug));
+        // The platform audit log says what the sweep did, since the interrupted request recorded nothing.
+        assertEquals(List.of(List.of("keyhub-recovery", "tenant.provisioning_undone", "success")), Catalog.query("keyhub",
+                "SELECT actor, action, outcome FROM platform_audit_log WHERE tenant_id = ?", id));
     }
 
     @Test

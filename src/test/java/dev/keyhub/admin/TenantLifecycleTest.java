@@ -151,7 +151,7 @@ class TenantLifecycleTest {
         assertEquals("database_missing", missing.get("error"));
         // The dropped database gives a clear error on the tenant API too, and nothing else is affected.
         given().auth().oauth2(Members.ownerToken(gone)).get("/api/tenants/" + gone.slug() + "/me").then().statusCode(503)
-                .body("code", equalTo("tenant_database_unavailable"));
+                .body("code", equalTo("tenant_database_missing"));
         given().auth().oauth2(Members.ownerToken(t)).get("/api/tenants/" + t.slug() + "/me").then().statusCode(200);
         given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete(admin(gone)).then().statusCode(204);
 

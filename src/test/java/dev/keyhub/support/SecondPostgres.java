@@ -12,6 +12,11 @@ public class SecondPostgres implements QuarkusTestResourceLifecycleManager {
     public static final String PORT = "test.second-postgres.port";
     private EmbeddedPostgres server;
 
+    /** The running second server, to stop and start it again (found by its port, whatever the class loader). */
+    public static EmbeddedPostgres handle() {
+        return EmbeddedPostgres.existing(Path.of("target", "embedded-postgres"), "second", Integer.getInteger(PORT));
+    }
+
     @Override
     public Map<String, String> start() {
         server = EmbeddedPostgres.start(Path.of("target", "embedded-postgres"), "second", true);

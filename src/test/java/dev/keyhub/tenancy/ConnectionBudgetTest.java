@@ -139,4 +139,39 @@ class ConnectionBudgetTest {
         given().auth().oauth2(Tokens.user(waiting.ownerSubject())).get("/api/tenants/" + waiting.slug() + "/me")
                 .then().statusCode(200);
     }
+
+    @Test
+    void aRequestThatFindsItsTenantsConnectionsAllBusyGets503() throws Exception {
+        // Both connections of one tenant's pool held: a third request of that tenant waits in its pool.
+        Tenants.Created busy = Tenants.create("busy");
+        TenantRef ref = new TenantRef(UUID.fromString(busy.id()), busy.slug(), TenantStatus.ACTIVE, "default",
+                busy.databaseName(), "1.1.0", false);
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        List<CompletableFuture<Object>> holders = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<Object> holder = new CompletableFuture<>();
+            var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+            VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(v -> pools
+                    .withConnection(ref, c -> Uni.createFrom().completionStage(release).replaceWith(new Object()))
+                    .subscribe().with(holder::complete, holder::completeExceptionally));
+            holders.add(holder);
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pools.snapshot().open() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            given().auth().oauth2(Tokens.user(busy.ownerSubject())).get("/api/tenants/" + busy.slug() + "/me")
+                    .then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "1").body("code", equalTo("tenant_pool_busy"));
+        } finally {
+            release.complete(null);
+        }
+        for (CompletableFuture<Object> h : holders) {
+            h.get(10, TimeUnit.SECONDS);
+        }
+        given().auth().oauth2(Tokens.user(busy.ownerSubject())).get("/api/tenants/" + busy.slug() + "/me")
+                .then().statusCode(200);
+    }
 }

@@ -1,0 +1,65 @@
+package dev.keyhub.common;
+
+import java.sql.SQLException;
+
+import io.vertx.pgclient.PgException;
+
+/**
+ * Tells failures of reaching a database apart from failures of the work done on it, looking through wrapping
+ * exceptions (Hibernate, Liquibase and JDBC wrap the driver's). Used to answer 503 instead of 500.
+ */
+public final class DatabaseFailures {
+
+    private DatabaseFailures() {
+    }
+
+    /** The database named in the connection does not exist (SQLSTATE 3D000): a retry will not help. */
+    public static boolean missingDatabase(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if ("3D000".equals(state(c))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The server could not be reached, refused connections or went away: connection errors (class 08), too
+     * many connections, shutdown and recovery states, refused or timed-out connects, closed connections.
+     */
+    public static boolean unreachable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String state = state(c);
+            if (state != null && (state.startsWith("08") || state.equals("53300") || state.equals("57P01")
+                    || state.equals("57P02") || state.equals("57P03"))) {
+                return true;
+            }
+            if (c instanceof java.net.ConnectException
+                    || c instanceof io.netty.channel.ConnectTimeoutException
+                    || c instanceof io.vertx.core.impl.NoStackTraceTimeoutException
+                    // a pool that had no connection free in time
+                    || c instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(c.getMessage())
+                    || c.getClass().getSimpleName().equals("ClosedConnectionException")
+                    || c.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The problem for a tenant whose database does not exist on its server: waiting will not bring it back. */
+    public static ProblemException tenantDatabaseMissing() {
+        return new ProblemException(503, "tenant_database_missing", "Service unavailable",
+                "The tenant's database does not exist on its server; an operator must restore or remove the tenant.");
+    }
+
+    private static String state(Throwable t) {
+        if (t instanceof PgException pg) {
+            return pg.getSqlState();
+        }
+        if (t instanceof SQLException sql) {
+            return sql.getSQLState();
+        }
+        return null;
+    }
+}
