@@ -58,6 +58,7 @@ public class BrowserLogin {
 
     private static final Logger LOG = Logger.getLogger(BrowserLogin.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final java.util.regex.Pattern SLUG = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final Pool catalog;
     private final TenantDirectory directory;
@@ -104,6 +105,9 @@ public class BrowserLogin {
         if (tenantSlug == null || tenantSlug.isBlank()) {
             return Uni.createFrom().failure(ProblemException.badRequest("tenant_required",
                     "Name the tenant to sign in to: /auth/login?tenant=<slug>."));
+        }
+        if (!SLUG.matcher(tenantSlug.strip()).matches()) {
+            return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found", "There is no such tenant."));
         }
         String target = returnTo == null || returnTo.isBlank() ? config.allowedReturnTo().get(0) : returnTo;
         if (!ReturnTo.allowed(target, config.allowedReturnTo())) {

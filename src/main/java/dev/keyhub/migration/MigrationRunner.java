@@ -159,8 +159,7 @@ public class MigrationRunner {
                     }
                 }
             }
-            c.setAutoCommit(false);
-            try {
+            inTransaction(c, () -> {
                 Job job = lockJob(c, id);
                 if (job != null) {
                     if ("DRY_RUN".equals(job.state())) {
@@ -169,13 +168,25 @@ public class MigrationRunner {
                         afterWave(c, job);
                     }
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            });
+        }
+    }
+
+    private interface Work {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction on {@code c}: committed if it returns, rolled back if it throws. */
+    private static void inTransaction(Connection c, Work work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -400,18 +411,11 @@ public class MigrationRunner {
             // A dry run's outcome need not wait for its own disk flush (the next durable commit flushes it): if
             // the catalog server crashed first, the task would be found stale and dry-run again, changing nothing.
             try (Connection c = catalog.getConnection()) {
-                c.setAutoCommit(false);
-                try {
+                inTransaction(c, () -> {
                     execute(c, "SET LOCAL synchronous_commit TO off");
                     execute(c, "UPDATE migration_tasks SET state = ?, error = ?, finished_at = now() WHERE id = ? AND claimed_by = ?",
                             state, error, task.id(), instance);
-                    c.commit();
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
-                }
+                });
             }
             return;
         }

@@ -77,7 +77,14 @@ final class Probe {
         sent++;
         Sent result;
         try {
-            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response;
+            try {
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException stale) {
+                // A pooled connection the server had just closed (after a refused oversized request, say) fails
+                // before the request reaches it; a second attempt on a new connection tells that from a real drop.
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            }
             result = new Sent(label, method, target, response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse(""),
                     new String(response.body(), StandardCharsets.UTF_8), chunked && response.statusCode() == 413);
