@@ -71,7 +71,10 @@ public class DbServersResource {
             @NotNull @Min(1) @Max(65535) Integer port,
             @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}") String region,
             @Min(0) @Max(1_000_000) Integer capacity,
-            @NotBlank @Size(max = 100) String credentialsRef,
+            // Lower-case letters and digits only: KEYHUB_CREDENTIALS_<REF>_USERNAME maps back to no other name.
+            @NotBlank @Size(max = 100) @Pattern(regexp = "[a-z0-9]+",
+                    message = "must be lower-case letters and digits, so that it can be set by environment variable")
+            String credentialsRef,
             @Size(max = 63) String maintenanceDb) {
     }
 

@@ -72,6 +72,9 @@ class DbServersTest {
     void aServerIsRegisteredWithItsTemplateAndNoCredentialsShown() {
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "nope"))
                 .post("/admin/db-servers").then().statusCode(400).body("code", equalTo("unknown_credentials"));
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "tenants-eu-1"))
+                .post("/admin/db-servers").then().statusCode(400).body("code", equalTo("validation_failed"))
+                .body("errors[0].field", containsString("credentialsRef"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("broken", 1, "second"))
                 .post("/admin/db-servers").then().statusCode(503).body("code", equalTo("server_unreachable"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "second"))
