@@ -41,7 +41,7 @@ public final class PackagedKeyHub {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
 
-    public record Answer(int status, String body, long nanos, String retryAfter) {
+    public record Answer(int status, String body, long nanos, String retryAfter, String contentType) {
     }
 
     public PackagedKeyHub(Path log, EmbeddedPostgres catalog, Map<String, String> extraEnv, List<String> jvmArgs)
@@ -135,8 +135,8 @@ public final class PackagedKeyHub {
         long t0 = System.nanoTime();
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Answer(r.statusCode(), r.body(), System.nanoTime() - t0,
-                        r.headers().firstValue("Retry-After").orElse(null)))
-                .exceptionally(e -> new Answer(-1, e.toString(), System.nanoTime() - t0, null));
+                        r.headers().firstValue("Retry-After").orElse(null), r.headers().firstValue("Content-Type").orElse("")))
+                .exceptionally(e -> new Answer(-1, e.toString(), System.nanoTime() - t0, null, ""));
     }
 
     /** A token the child accepts: signed with the test key pair, valid for two hours. */
