@@ -106,6 +106,13 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (bodyTooLarge(e)) {
+            // A chunked body that grew past quarkus.http.limits.max-body-size while it was read: the client's
+            // doing, and frequent under abuse, so no stack trace in the log.
+            LOG.debugf("Request body too large: %s", e.getMessage());
+            return build(Problem.of(413, "request_too_large", "Content too large",
+                    "The request body is larger than the limit.")).build();
+        }
         if (unstorableText(e)) {
             return build(Problem.of(400, "invalid_text", "Bad request",
                     "The request contains text that cannot be stored, such as a NUL character.")).build();
@@ -160,5 +167,15 @@ public class ProblemMapper {
         return e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
+    }
+
+    /** Quarkus's request input stream reports a body past the size limit as a plain IOException. */
+    private static boolean bodyTooLarge(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException && "Request too large".equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
     }
 }
