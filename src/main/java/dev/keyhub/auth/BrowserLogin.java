@@ -12,10 +12,14 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,7 +62,7 @@ public class BrowserLogin {
 
     private static final Logger LOG = Logger.getLogger(BrowserLogin.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final java.util.regex.Pattern SLUG = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+    private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final Pool catalog;
     private final TenantDirectory directory;
@@ -67,7 +71,7 @@ public class BrowserLogin {
     private final TenancyConfig.Auth config;
     private final String issuer;
     private final String claimName;
-    private final java.util.Optional<String> organizationClaim;
+    private final Optional<String> organizationClaim;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final DefaultJWTTokenParser idTokens = new DefaultJWTTokenParser();
     private final JWTAuthContextInfo idTokenRules;
@@ -123,7 +127,7 @@ public class BrowserLogin {
                         WITH expired AS (DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day')
                         INSERT INTO oauth_states (state_hash, tenant_id, code_verifier, nonce, return_to, expires_at)
                         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')""")
-                        .execute(Tuple.tuple(java.util.List.of(sha256(state), tenant.id(), verifier, nonce, target,
+                        .execute(Tuple.tuple(List.of(sha256(state), tenant.id(), verifier, nonce, target,
                                 config.stateLifetime().toSeconds()))))
                 .map(ignored -> endpoint("auth", Map.of("client_id", config.clientId(), "response_type", "code",
                         "scope", "openid", "redirect_uri", config.redirectUri(), "state", state, "nonce", nonce,
@@ -332,7 +336,7 @@ public class BrowserLogin {
     }
 
     private static String sha256(String value) {
-        return java.util.HexFormat.of().formatHex(digest(value));
+        return HexFormat.of().formatHex(digest(value));
     }
 
     private static byte[] digest(String value) {

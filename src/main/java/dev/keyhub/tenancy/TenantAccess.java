@@ -1,5 +1,6 @@
 package dev.keyhub.tenancy;
 
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -41,7 +42,7 @@ public class TenantAccess {
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final String claimName;
-    private final java.util.Optional<String> organizationClaim;
+    private final Optional<String> organizationClaim;
 
     public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
             TenantDirectory directory, TenantPools pools, TenancyConfig config) {
