@@ -35,6 +35,7 @@ import dev.keyhub.common.ProblemException;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
 import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantClaim;
 import dev.keyhub.tenancy.TenantContext;
 import dev.keyhub.tenancy.TenantDirectory;
@@ -273,19 +274,7 @@ public class BrowserLogin {
     }
 
     private Uni<Member> member(SqlConnection c, String subject) {
-        return c.preparedQuery("""
-                SELECT u.id, u.email, u.name, u.icon, m.id, m.role, m.created_at
-                FROM user_identities i JOIN users u ON u.id = i.user_id
-                JOIN memberships m ON m.user_id = u.id AND m.left_at IS NULL
-                WHERE i.provider = $1 AND i.provider_sub = $2""").execute(Tuple.of(issuer, subject))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return null;
-                    }
-                    Row r = rows.iterator().next();
-                    return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
-                            r.getString(5), r.getOffsetDateTime(6));
-                });
+        return TenantAccess.find(c, new TenantAccess.Caller(issuer, subject));
     }
 
     private static void requireActive(TenantRef tenant) {

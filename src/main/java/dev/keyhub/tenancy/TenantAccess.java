@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import dev.keyhub.common.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -127,16 +128,24 @@ public class TenantAccess {
     }
 
     private Uni<Member> member(TenantRef ref, Caller caller) {
-        return pools.withConnection(ref, c -> c.preparedQuery(MEMBER_SQL)
-                .execute(Tuple.of(caller.issuer(), caller.subject())))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw ProblemException.forbidden("not_a_member", "The caller is not a member of this tenant.");
-                    }
-                    Row r = rows.iterator().next();
-                    return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
-                            r.getString(5), r.getOffsetDateTime(6));
-                });
+        return pools.withConnection(ref, c -> find(c, caller)).map(found -> {
+            if (found == null) {
+                throw ProblemException.forbidden("not_a_member", "The caller is not a member of this tenant.");
+            }
+            return found;
+        });
+    }
+
+    /** The active membership of the identity {@code caller} in the tenant database behind {@code c}, or null. */
+    public static Uni<Member> find(SqlClient c, Caller caller) {
+        return c.preparedQuery(MEMBER_SQL).execute(Tuple.of(caller.issuer(), caller.subject())).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row r = rows.iterator().next();
+            return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
+                    r.getString(5), r.getOffsetDateTime(6));
+        });
     }
 
     private static void checkUsable(TenantRef ref) {
