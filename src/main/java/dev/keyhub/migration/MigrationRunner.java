@@ -138,15 +138,21 @@ public class MigrationRunner {
 
     /**
      * Whether the job's current phase or wave may be over (or has failures to weigh), read without locking: a
-     * row lock costs a durable commit, and most ticks, one after each finished task, find the phase still busy.
+     * row lock costs a durable commit, and most ticks find the phase still busy. Each question is one that the
+     * partial indexes on pending, running and failed tasks answer without walking the job's other tasks.
      */
     private static final String MAY_ADVANCE = """
-            SELECT j.state = 'DRY_RUN' AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id
-                       AND t.phase = 'dry_run' AND t.state IN ('PENDING', 'RUNNING'))
+            SELECT j.state = 'DRY_RUN'
+                   AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'dry_run'
+                       AND t.state = 'PENDING')
+                   AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'dry_run'
+                       AND t.state = 'RUNNING')
                 OR j.state = 'RUNNING' AND (EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id
                        AND t.phase = 'apply' AND t.state = 'FAILED')
                     OR NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'apply'
-                       AND (t.state = 'RUNNING' OR t.state = 'PENDING' AND t.wave = j.current_wave)))
+                       AND t.state = 'RUNNING')
+                   AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'apply'
+                       AND t.state = 'PENDING' AND t.wave = j.current_wave))
             FROM migration_jobs j WHERE j.id = ?""";
 
     private void advance(UUID id) throws SQLException {
@@ -176,12 +182,25 @@ public class MigrationRunner {
         void run() throws SQLException;
     }
 
+    private interface Query<T> {
+        T run() throws SQLException;
+    }
+
     /** Runs {@code work} in one transaction on {@code c}: committed if it returns, rolled back if it throws. */
     private static void inTransaction(Connection c, Work work) throws SQLException {
+        inTransaction(c, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code work} in one transaction on {@code c} and answers its result; rolled back if it throws. */
+    private static <T> T inTransaction(Connection c, Query<T> work) throws SQLException {
         c.setAutoCommit(false);
         try {
-            work.run();
+            T result = work.run();
             c.commit();
+            return result;
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
@@ -307,8 +326,46 @@ public class MigrationRunner {
     }
 
     /** A claimed task with everything needed to run it. */
-    private record Task(UUID id, UUID tenant, String phase, String slug, String database, DbServer server,
+    private record Task(UUID id, UUID job, UUID tenant, String phase, String slug, String database, DbServer server,
             Direction direction, String tag) {
+    }
+
+    /**
+     * What a claim statement returns for the tasks it claimed: where each tenant's database lives and what to
+     * do to it. {@code claimed} is a CTE of the claimed tasks' id, job_id, tenant_id and phase.
+     */
+    private static final String CLAIMED_TASKS = """
+            SELECT k.id, k.job_id, k.tenant_id, k.phase, t.slug, t.database_name, j.direction, j.target,
+                   s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection, s.credentials_ref
+            FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
+            JOIN migration_jobs j ON j.id = k.job_id""";
+
+    /** Marks the picked tasks as running here, and the tenants of apply tasks as migrating (refusing writes). */
+    private static final String CLAIM_PICKED = """
+            claimed AS (
+                UPDATE migration_tasks SET state = 'RUNNING', claimed_by = ?, claimed_at = now(), started_at = now()
+                WHERE id IN (SELECT id FROM pick)
+                RETURNING id, job_id, tenant_id, phase),
+            frozen AS (
+                UPDATE tenants SET migrating = true
+                WHERE id IN (SELECT tenant_id FROM claimed WHERE phase = 'apply') RETURNING id)
+            """;
+
+    private static List<Task> tasks(ResultSet rs) throws SQLException {
+        List<Task> tasks = new ArrayList<>();
+        while (rs.next()) {
+            DbServer s = new DbServer();
+            s.id = rs.getString(9);
+            s.host = rs.getString(10);
+            s.port = (Integer) rs.getObject(11);
+            s.maintenanceDb = rs.getString(12);
+            s.usesCatalogConnection = rs.getBoolean(13);
+            s.credentialsRef = rs.getString(14);
+            tasks.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                    rs.getString(4), rs.getString(5), rs.getString(6), s, Direction.valueOf(rs.getString(7).toUpperCase()),
+                    rs.getString(8)));
+        }
+        return tasks;
     }
 
     /**
@@ -320,7 +377,7 @@ public class MigrationRunner {
         if (free <= 0) {
             return;
         }
-        List<Task> claimed = new ArrayList<>();
+        List<Task> claimed;
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 WITH jobs AS (
                     SELECT j.id, j.state, j.current_wave,
@@ -334,102 +391,121 @@ public class MigrationRunner {
                         OR (jobs.state = 'RUNNING' AND t.phase = 'apply' AND t.wave = jobs.current_wave))
                     ORDER BY t.wave, t.id LIMIT (SELECT least(?, min(room)) FROM jobs)
                     FOR UPDATE OF t SKIP LOCKED),
-                claimed AS (
-                    UPDATE migration_tasks SET state = 'RUNNING', claimed_by = ?, claimed_at = now(), started_at = now()
-                    WHERE id IN (SELECT id FROM pick)
-                    RETURNING id, job_id, tenant_id, phase),
-                frozen AS (
-                    UPDATE tenants SET migrating = true
-                    WHERE id IN (SELECT tenant_id FROM claimed WHERE phase = 'apply') RETURNING id)
-                SELECT k.id, k.tenant_id, k.phase, t.slug, t.database_name, j.direction, j.target,
-                       s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection, s.credentials_ref,
-                       (SELECT count(*) FROM frozen)
-                FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
-                JOIN migration_jobs j ON j.id = k.job_id""")) {
+                """ + CLAIM_PICKED + CLAIMED_TASKS)) {
             ps.setInt(1, free);
             ps.setString(2, instance);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    DbServer s = new DbServer();
-                    s.id = rs.getString(8);
-                    s.host = rs.getString(9);
-                    s.port = (Integer) rs.getObject(10);
-                    s.maintenanceDb = rs.getString(11);
-                    s.usesCatalogConnection = rs.getBoolean(12);
-                    s.credentialsRef = rs.getString(13);
-                    claimed.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                            rs.getString(4), rs.getString(5), s, Direction.valueOf(rs.getString(6).toUpperCase()),
-                            rs.getString(7)));
-                }
+                claimed = tasks(rs);
             }
         }
         for (Task task : claimed) {
             running.add(task.id());
-            workers.submit(() -> {
-                try {
-                    run(task);
-                } catch (SQLException | RuntimeException e) {
-                    LOG.warnf("Migration task %s: %s", task.id(), e.getMessage());
-                } finally {
-                    running.remove(task.id());
-                    // Do not wait for the next tick: move the job on and take the next task at once.
-                    ticker.execute(this::tick);
-                }
-            });
+            workers.submit(() -> work(task));
         }
     }
 
-    private void run(Task task) throws SQLException {
+    /**
+     * Runs a claimed task, then the next ones of the same job and phase that it can claim in the statement
+     * recording each outcome; when there are none (the phase or wave is over, or the job stopped), the ticker
+     * moves the job on and hands out the next tasks at once rather than at its next tick.
+     */
+    private void work(Task first) {
+        Task task = first;
+        while (task != null) {
+            Task next = null;
+            try {
+                next = run(task);
+            } catch (SQLException | RuntimeException e) {
+                LOG.warnf("Migration task %s: %s", task.id(), e.getMessage());
+            } finally {
+                if (next != null) {
+                    running.add(next.id());
+                }
+                running.remove(task.id());
+            }
+            task = next;
+        }
+        ticker.execute(this::tick);
+    }
+
+    /** Runs one task; answers the task claimed next in the same statement as this one's outcome, or null. */
+    private Task run(Task task) throws SQLException {
         ServerAddress address = servers.addressOf(task.server());
         if ("dry_run".equals(task.phase())) {
             try {
                 schema.dryRun(address, task.database(), task.direction(), task.tag());
-                done(task, "SUCCEEDED", null, null, null);
+                return done(task, "SUCCEEDED", null, null, null);
             } catch (RuntimeException e) {
-                done(task, "FAILED", null, null, e.getMessage());
+                return done(task, "FAILED", null, null, e.getMessage());
             }
-            return;
         }
         // The claim marked the tenant as migrating; drop this replica's cached copy so writes stop at once.
         directory.forget(task.slug(), task.tenant()).await().indefinitely();
         try {
             TenantSchema.Outcome outcome = schema.apply(address, task.database(), task.direction(), task.tag());
-            done(task, "SUCCEEDED", outcome.from(), outcome.to(), null);
+            return done(task, "SUCCEEDED", outcome.from(), outcome.to(), null);
         } catch (TenantSchema.MigrationFailure e) {
-            done(task, "FAILED", e.from(), e.reached(), e.getMessage());
+            return done(task, "FAILED", e.from(), e.reached(), e.getMessage());
         } catch (RuntimeException e) {
-            done(task, "FAILED", null, null, e.getMessage());
+            return done(task, "FAILED", null, null, e.getMessage());
         }
     }
 
     /**
-     * Records a task's outcome, and for an apply task the tenant's version and the end of its write freeze, in
-     * one statement. A null {@code to} leaves the recorded version as it was.
+     * Records a task's outcome, and for an apply task the tenant's version and the end of its write freeze, and
+     * claims the job's next task of the same phase and wave, all in one statement. A null {@code to} leaves the
+     * recorded version as it was. Nothing is claimed after a failure, nor in a phase that has seen an apply
+     * failure: the ticker weighs failures first (a halting job must not start more tenants).
      */
-    private void done(Task task, String state, String from, String to, String error) throws SQLException {
-        if ("dry_run".equals(task.phase())) {
-            // A dry run's outcome need not wait for its own disk flush (the next durable commit flushes it): if
-            // the catalog server crashed first, the task would be found stale and dry-run again, changing nothing.
-            try (Connection c = catalog.getConnection()) {
-                inTransaction(c, () -> {
+    private Task done(Task task, String state, String from, String to, String error) throws SQLException {
+        boolean dryRun = "dry_run".equals(task.phase());
+        List<Task> next;
+        try (Connection c = catalog.getConnection()) {
+            next = inTransaction(c, () -> {
+                if (dryRun) {
+                    // A dry run's outcome, and the claim of the next dry run, need not wait for their own disk flush:
+                    // if the catalog server crashed first, the task would be found stale and dry-run again, changing
+                    // nothing. (A claim of an apply task freezes a tenant, so apply outcomes are durable.)
                     execute(c, "SET LOCAL synchronous_commit TO off");
-                    execute(c, "UPDATE migration_tasks SET state = ?, error = ?, finished_at = now() WHERE id = ? AND claimed_by = ?",
-                            state, error, task.id(), instance);
-                });
-            }
-            return;
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        WITH done AS (
+                            UPDATE migration_tasks SET state = ?, from_version = coalesce(?, from_version),
+                                   to_version = ?, error = ?, finished_at = now()
+                            WHERE id = ? AND claimed_by = ? RETURNING tenant_id, phase),
+                        thawed AS (
+                            UPDATE tenants SET migrating = false, schema_version = coalesce(?, schema_version)
+                            WHERE id IN (SELECT tenant_id FROM done WHERE phase = 'apply') RETURNING id),
+                        pick AS (
+                            SELECT t.id FROM migration_tasks t JOIN migration_jobs j ON j.id = t.job_id
+                            WHERE t.job_id = ? AND t.state = 'PENDING' AND ? AND EXISTS (SELECT 1 FROM done)
+                              AND ((j.state = 'DRY_RUN' AND t.phase = 'dry_run')
+                                OR (j.state = 'RUNNING' AND t.phase = 'apply' AND t.wave = j.current_wave
+                                    AND NOT EXISTS (SELECT 1 FROM migration_tasks f WHERE f.job_id = j.id
+                                        AND f.phase = 'apply' AND f.state = 'FAILED')))
+                            ORDER BY t.wave, t.id LIMIT 1
+                            FOR UPDATE OF t SKIP LOCKED),
+                        """ + CLAIM_PICKED + CLAIMED_TASKS)) {
+                    ps.setString(1, state);
+                    ps.setString(2, from);
+                    ps.setString(3, to);
+                    ps.setString(4, error);
+                    ps.setObject(5, task.id());
+                    ps.setString(6, instance);
+                    ps.setString(7, to);
+                    ps.setObject(8, task.job());
+                    ps.setBoolean(9, "SUCCEEDED".equals(state));
+                    ps.setString(10, instance);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        return tasks(rs);
+                    }
+                }
+            });
         }
-        update("""
-                WITH task AS (
-                    UPDATE migration_tasks SET state = ?, from_version = coalesce(?, from_version), to_version = ?,
-                           error = ?, finished_at = now()
-                    WHERE id = ? AND claimed_by = ? RETURNING tenant_id, phase)
-                UPDATE tenants SET migrating = false, schema_version = coalesce(?, schema_version)
-                WHERE id IN (SELECT tenant_id FROM task WHERE phase = 'apply')""",
-                state, from, to, error, task.id(), instance, to);
-        if ("apply".equals(task.phase())) {
+        if (!dryRun) {
             directory.forget(task.slug(), task.tenant()).await().indefinitely();
         }
+        return next.isEmpty() ? null : next.get(0);
     }
 
     private static long count(Connection c, UUID job, String where) throws SQLException {
