@@ -93,7 +93,12 @@ public class ProvisioningRecovery {
             return;
         }
         for (DbServer host : hosts) {
-            ServerAddress server = servers.addressOf(host);
+            ServerAddress server;
+            try {
+                server = servers.addressOf(host);
+            } catch (DbServers.Unconfigured e) {
+                continue; // reported at start-up; nothing can be done on it from here
+            }
             try (Connection c = DriverManager.getConnection(server.jdbcUrl(server.maintenanceDb()), server.user(),
                     server.password()); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(

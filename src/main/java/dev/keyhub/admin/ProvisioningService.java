@@ -49,8 +49,8 @@ public class ProvisioningService {
             SELECT (""" + TenantSchema.VERSION_SQL + ")";
 
     /**
-     * In one statement: places the tenant on an active server with room, in the requested region if one there
-     * has room, else the least loaded relative to its capacity; claims a spare
+     * In one statement: places the tenant on an active server with room whose credentials this replica has, in
+     * the requested region if one there has room, else the least loaded relative to its capacity; claims a spare
      * database there if one is ready at the template's version (its id becomes the tenant's), and records the
      * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
      */
@@ -58,7 +58,7 @@ public class ProvisioningService {
             WITH placed AS (
                 SELECT s.id, s.template_version FROM db_servers s
                 LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
-                WHERE s.status = 'active'
+                WHERE s.status = 'active' AND (s.uses_catalog_connection OR s.credentials_ref = ANY($9::text[]))
                 GROUP BY s.id, s.capacity, s.template_version
                 HAVING count(t.id) < s.capacity
                 ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
@@ -220,7 +220,7 @@ public class ProvisioningService {
         t.status = TenantStatus.PROVISIONING;
         return organization(request.organization()).chain(org -> catalog.preparedQuery(RECORD_SQL)
                 .execute(Tuple.tuple(java.util.Arrays.asList(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares,
-                        request.region(), org))))
+                        request.region(), org, servers.configuredCredentials()))))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         throw ProblemException.unavailable("no_capacity",

@@ -46,6 +46,7 @@ public class Spares {
             CROSS JOIN LATERAL generate_series(1, greatest(0, $1 - (
                 SELECT count(*) FROM spare_databases sd WHERE sd.db_server_id = s.id)::int))
             WHERE lock.held AND s.status = 'active' AND s.template_version IS NOT NULL
+              AND (s.uses_catalog_connection OR s.credentials_ref = ANY($3::text[]))
             RETURNING id, db_server_id""";
 
     private static final String OBSOLETE_SQL = """
@@ -102,7 +103,7 @@ public class Spares {
         if (target <= 0) {
             return Uni.createFrom().item(0);
         }
-        return catalog.withTransaction(c -> c.preparedQuery(RESERVE_SQL).execute(Tuple.of(target, LOCK)))
+        return catalog.withTransaction(c -> c.preparedQuery(RESERVE_SQL).execute(Tuple.of(target, LOCK, servers.configuredCredentials())))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(row -> createOne(row.getUUID(0), row.getString(1)))
                 .collect().asList().map(list -> (int) list.stream().filter(Boolean::booleanValue).count());

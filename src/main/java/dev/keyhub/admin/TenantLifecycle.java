@@ -217,6 +217,9 @@ public class TenantLifecycle {
         if (e instanceof io.smallrye.mutiny.TimeoutException) {
             return "timeout";
         }
+        if (e instanceof DbServers.Unconfigured) {
+            return "server_unconfigured";
+        }
         if (e instanceof io.vertx.pgclient.PgException pg) {
             return "3D000".equals(pg.getSqlState()) ? "database_missing" : "database_error";
         }

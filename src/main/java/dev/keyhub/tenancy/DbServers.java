@@ -74,7 +74,7 @@ public class DbServers {
         }
         TenancyConfig.Credentials credentials = config.credentials().get(server.credentialsRef);
         if (credentials == null) {
-            throw new IllegalStateException("no credentials configured for database server " + server.id);
+            throw new Unconfigured(server);
         }
         return new ServerAddress(server.host, server.port, credentials.username(), credentials.password(),
                 server.maintenanceDb);
@@ -87,6 +87,26 @@ public class DbServers {
         server.usesCatalogConnection = true;
         server.maintenanceDb = "postgres";
         return addressOf(server);
+    }
+
+    /**
+     * The credential references configured ({@code keyhub.credentials.<ref>.*}): a server registered
+     * with any other cannot be reached by this replica, so no tenant is placed on it.
+     */
+    public String[] configuredCredentials() {
+        return config.credentials().keySet().toArray(String[]::new);
+    }
+
+    /**
+     * A registered server whose credential reference has no credentials in this replica's configuration
+     * (removed since it was registered, or not given to this replica). Its tenants answer 503 until it is
+     * configured again; KeyHub itself keeps running.
+     */
+    public static final class Unconfigured extends IllegalStateException {
+        public Unconfigured(DbServer server) {
+            super("no credentials are configured for database server " + server.id + ": set keyhub.credentials."
+                    + server.credentialsRef + ".username and .password");
+        }
     }
 
     /** Forgets a cached address, after a server was changed. */

@@ -42,14 +42,26 @@ public class Templates {
         this.startVersion = config.tenancy().templateVersion();
     }
 
-    /** At start-up: registers the catalog's own server and makes sure every server has its template. */
+    /**
+     * At start-up: registers the catalog's own server and makes sure every server has its template. A server
+     * that cannot be reached or has no credentials here is reported and skipped, so that one bad server does
+     * not take every other server's tenants down with it; its own tenants answer 503 meanwhile.
+     */
     void onStart(@Observes StartupEvent event) {
         registerCatalogServer();
         for (DbServer server : activeServers()) {
-            String version = ensureTemplate(servers.addressOf(server), server.templateDatabase);
-            recordVersion(server.id, version);
-            LOG.infof("Template %s on server %s is at tenant schema %s (newest release: %s)", server.templateDatabase,
-                    server.id, version, schema.latest());
+            try {
+                String version = ensureTemplate(servers.addressOf(server), server.templateDatabase);
+                recordVersion(server.id, version);
+                LOG.infof("Template %s on server %s is at tenant schema %s (newest release: %s)", server.templateDatabase,
+                        server.id, version, schema.latest());
+            } catch (RuntimeException e) {
+                if (server.usesCatalogConnection) {
+                    throw e;
+                }
+                LOG.errorf("Database server %s is not usable (%s); its tenants answer 503 and no tenant is placed on it "
+                        + "until it is fixed and KeyHub restarted", server.id, e.getMessage());
+            }
         }
     }
 

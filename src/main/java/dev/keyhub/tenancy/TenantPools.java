@@ -112,6 +112,7 @@ public class TenantPools {
         // Waiting for room resumes on whichever thread freed it; come back to the caller's context.
         Context caller = Vertx.currentContext();
         return servers.address(tenant.dbServerId())
+                .onFailure(DbServers.Unconfigured.class).transform(this::unavailable)
                 .chain(address -> acquire(tenant, address, deadline))
                 .emitOn(caller == null ? Runnable::run : task -> caller.runOnContext(v -> task.run()))
                 .chain(entry -> work.apply(entry.pool)
