@@ -193,14 +193,8 @@ public class ProvisioningRecovery {
             ps.setString(1, staleAfter.toSeconds() + " seconds");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    DbServer s = new DbServer();
-                    s.id = rs.getString(4);
-                    s.host = rs.getString(5);
-                    s.port = (Integer) rs.getObject(6);
-                    s.maintenanceDb = rs.getString(7);
-                    s.usesCatalogConnection = rs.getBoolean(8);
-                    s.credentialsRef = rs.getString(9);
-                    result.add(new Unfinished(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), s));
+                    result.add(new Unfinished(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                            DbServer.addressFromRow(rs, 4)));
                 }
             }
         } catch (SQLException e) {

@@ -21,6 +21,21 @@ public class DbServer {
     public static final String COLUMNS = "id, host, port, maintenance_db, uses_catalog_connection, credentials_ref, "
             + "template_database, template_version, status";
 
+    /**
+     * A server's address from six columns of a JDBC row, starting at column {@code first}: id, host, port,
+     * maintenance_db, uses_catalog_connection, credentials_ref (what {@code DbServers.addressOf} needs).
+     */
+    public static DbServer addressFromRow(java.sql.ResultSet rs, int first) throws java.sql.SQLException {
+        DbServer s = new DbServer();
+        s.id = rs.getString(first);
+        s.host = rs.getString(first + 1);
+        s.port = (Integer) rs.getObject(first + 2);
+        s.maintenanceDb = rs.getString(first + 3);
+        s.usesCatalogConnection = rs.getBoolean(first + 4);
+        s.credentialsRef = rs.getString(first + 5);
+        return s;
+    }
+
     /** A server from a JDBC row that has {@link #COLUMNS}. */
     public static DbServer fromRow(java.sql.ResultSet rs) throws java.sql.SQLException {
         DbServer s = new DbServer();

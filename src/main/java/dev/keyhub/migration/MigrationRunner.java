@@ -354,13 +354,7 @@ public class MigrationRunner {
     private static List<Task> tasks(ResultSet rs) throws SQLException {
         List<Task> tasks = new ArrayList<>();
         while (rs.next()) {
-            DbServer s = new DbServer();
-            s.id = rs.getString(9);
-            s.host = rs.getString(10);
-            s.port = (Integer) rs.getObject(11);
-            s.maintenanceDb = rs.getString(12);
-            s.usesCatalogConnection = rs.getBoolean(13);
-            s.credentialsRef = rs.getString(14);
+            DbServer s = DbServer.addressFromRow(rs, 9);
             tasks.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
                     rs.getString(4), rs.getString(5), rs.getString(6), s, Direction.valueOf(rs.getString(7).toUpperCase()),
                     rs.getString(8)));
