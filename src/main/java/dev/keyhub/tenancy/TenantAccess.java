@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import dev.keyhub.session.SessionIdentityProvider;
+import io.quarkus.cache.Cache;
+import io.quarkus.cache.CacheName;
 import io.quarkus.security.identity.SecurityIdentity;
 
 import dev.keyhub.catalog.TenantRef;
@@ -37,6 +39,10 @@ public class TenantAccess {
             JOIN memberships m ON m.user_id = u.id AND m.left_at IS NULL
             WHERE i.provider = $1 AND i.provider_sub = $2""";
 
+    /** The cache of memberships, by {@link MemberKey}. */
+    public static final String MEMBERS = "members";
+
+    private final Cache members;
     private final JsonWebToken jwt;
     private final SecurityIdentity identity;
     private final jakarta.enterprise.inject.Instance<HttpServerRequest> request;
@@ -46,7 +52,8 @@ public class TenantAccess {
     private final Optional<String> organizationClaim;
 
     public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
-            TenantDirectory directory, TenantPools pools, TenancyConfig config) {
+            TenantDirectory directory, TenantPools pools, TenancyConfig config, @CacheName(MEMBERS) Cache members) {
+        this.members = members;
         this.jwt = jwt;
         this.identity = identity;
         this.request = request;
@@ -62,6 +69,19 @@ public class TenantAccess {
      * deleted tenant, 503 when its database cannot be reached in time.
      */
     public Uni<TenantContext> resolve(String pathTenant) {
+        return resolve(pathTenant, false);
+    }
+
+    /**
+     * As {@link #resolve(String)}, reading the membership from the tenant's database rather than this
+     * replica's cache: for a request whose whole answer is the membership ({@code GET /me}), which must show
+     * the profile as it is and fail like any other request when the database cannot be reached.
+     */
+    public Uni<TenantContext> resolveFresh(String pathTenant) {
+        return resolve(pathTenant, true);
+    }
+
+    private Uni<TenantContext> resolve(String pathTenant, boolean fresh) {
         // Read the token now, on the request's own thread; the rest of the chain may resume elsewhere.
         String claim = claim();
         Caller caller = caller();
@@ -96,7 +116,7 @@ public class TenantAccess {
                                 MIGRATING_RETRY_AFTER);
                     }
                 })
-                .chain(ref -> member(ref, caller).map(m -> new TenantContext(ref, m, clientIp)));
+                .chain(ref -> (fresh ? load(ref, caller) : member(ref, caller)).map(m -> new TenantContext(ref, m, clientIp)));
     }
 
     private Uni<TenantRef> lookup(String slugOrId) {
@@ -127,7 +147,20 @@ public class TenantAccess {
     public record Caller(String issuer, String subject) {
     }
 
+    /** The key of a cached membership: one identity in one tenant. */
+    public record MemberKey(UUID tenant, String issuer, String subject) {
+    }
+
+    /**
+     * The caller's membership, cached per replica for a short time ({@code quarkus.cache.caffeine."members"});
+     * a refusal is not cached, so a caller who has just joined is let in at once, and a committed write in the
+     * tenant drops its entries on this replica (see {@link TenantPools#withTransaction}).
+     */
     private Uni<Member> member(TenantRef ref, Caller caller) {
+        return members.getAsync(new MemberKey(ref.id(), caller.issuer(), caller.subject()), key -> load(ref, caller));
+    }
+
+    private Uni<Member> load(TenantRef ref, Caller caller) {
         return pools.withConnection(ref, c -> find(c, caller)).map(found -> {
             if (found == null) {
                 throw ProblemException.forbidden("not_a_member", "The caller is not a member of this tenant.");

@@ -20,6 +20,8 @@ import dev.keyhub.common.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.cache.Cache;
+import io.quarkus.cache.CacheName;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -53,6 +55,7 @@ public class TenantPools {
     private final Map<String, Budget> budgets = new HashMap<>();
     private final Counter evictions;
     private final Counter rejections;
+    private final Cache members;
     private final long reaperTimer;
 
     private static final class Entry {
@@ -75,7 +78,9 @@ public class TenantPools {
         final List<CompletableFuture<Void>> waiters = new ArrayList<>();
     }
 
-    public TenantPools(Vertx vertx, DbServers servers, TenancyConfig config, MeterRegistry registry) {
+    public TenantPools(Vertx vertx, DbServers servers, TenancyConfig config, MeterRegistry registry,
+            @CacheName(TenantAccess.MEMBERS) Cache members) {
+        this.members = members;
         this.vertx = vertx;
         this.servers = servers;
         this.config = config.pools();
@@ -102,9 +107,14 @@ public class TenantPools {
         return use(tenant, pool -> pool.withConnection(work));
     }
 
-    /** Runs {@code work} in a transaction on the tenant's database, committed when the Uni succeeds. */
+    /**
+     * Runs {@code work} in a transaction on the tenant's database, committed when the Uni succeeds. After the
+     * commit, the memberships this replica cached for the tenant are dropped: every change of a member, role or
+     * profile is such a transaction, so the replica's next request sees it.
+     */
     public <T> Uni<T> withTransaction(TenantRef tenant, Function<SqlConnection, Uni<T>> work) {
-        return use(tenant, pool -> pool.withTransaction(work));
+        return use(tenant, pool -> pool.withTransaction(work))
+                .call(() -> members.invalidateIf(key -> key instanceof TenantAccess.MemberKey m && m.tenant().equals(tenant.id())));
     }
 
     private <T> Uni<T> use(TenantRef tenant, Function<Pool, Uni<T>> work) {

@@ -61,7 +61,7 @@ public class MeResource {
     @GET
     @Operation(summary = "The caller's user and role in the tenant")
     public Uni<MeView> me(@PathParam("tenant") String tenant) {
-        return access.resolve(tenant).map(ctx -> new MeView(ctx.member().userId(), ctx.member().email(),
+        return access.resolveFresh(tenant).map(ctx -> new MeView(ctx.member().userId(), ctx.member().email(),
                 ctx.member().name(), ctx.member().icon(), ctx.member().role(),
                 new TenantSummary(ctx.tenant().id(), ctx.tenant().slug())));
     }
