@@ -26,10 +26,13 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import dev.keyhub.catalog.DbServer;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.tenancy.ConnectionBudgets;
 import dev.keyhub.tenancy.DbServers;
+import dev.keyhub.tenancy.TenantPools;
 import dev.keyhub.tenancy.ServerAddress;
 import dev.keyhub.tenancy.TenancyConfig;
 import dev.keyhub.tenancy.Templates;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.json.JsonObject;
@@ -54,9 +57,13 @@ public class DbServersResource {
     private final TenancyConfig config;
     private final PlatformAudit audit;
     private final JsonWebToken caller;
+    private final ConnectionBudgets budgets;
+    private final TenantPools pools;
 
     public DbServersResource(Pool catalog, DbServers servers, Templates templates, TenancyConfig config,
-            PlatformAudit audit, JsonWebToken caller) {
+            PlatformAudit audit, JsonWebToken caller, ConnectionBudgets budgets, TenantPools pools) {
+        this.budgets = budgets;
+        this.pools = pools;
         this.catalog = catalog;
         this.servers = servers;
         this.templates = templates;
@@ -75,16 +82,50 @@ public class DbServersResource {
             @NotBlank @Size(max = 100) @Pattern(regexp = "[a-z0-9]+",
                     message = "must be lower-case letters and digits, so that it can be set by environment variable")
             String credentialsRef,
-            @Size(max = 63) String maintenanceDb) {
+            @Size(max = 63) String maintenanceDb,
+            @Min(1) @Max(100_000) Integer connectionBudget) {
     }
 
     public record ServerView(String id, String host, Integer port, String region, int capacity, String status,
-            String templateVersion, long tenants, boolean catalogServer) {
+            String templateVersion, long tenants, boolean catalogServer, BudgetView connectionBudget) {
+
+        ServerView with(BudgetView budget) {
+            return new ServerView(id, host, port, region, capacity, status, templateVersion, tenants, catalogServer, budget);
+        }
+    }
+
+    /**
+     * The connections this replica's tenant pools may hold on the server ({@code effective}), what it is made of,
+     * and how much of it is in use. Null when the server cannot be reached to read its settings.
+     */
+    public record BudgetView(int effective, Integer serverBudget, Integer configuredBudget, int derived,
+            int maxConnections, int superuserReservedConnections, int reservedConnections, int catalogPools,
+            int replicas, int adminPool, int migrationWorkers, int reserved, int open, int pools, int waiters) {
+
+        static BudgetView of(ConnectionBudgets.Inputs in, TenantPools.Snapshot now) {
+            return new BudgetView(in.effective(), in.serverBudget(), in.configuredBudget(), in.derived(),
+                    in.maxConnections(), in.superuserReserved(), in.reservedConnections(), in.catalogPools(), in.replicas(),
+                    in.adminPool(), in.migrationWorkers(), now.reserved(), now.open(), now.pools(), now.waiters());
+        }
     }
 
     @GET
-    @Operation(summary = "Registered database servers with their tenant counts (no credentials)")
+    @Operation(summary = "Registered database servers with their tenant counts and connection budgets (no credentials)")
+    @APIResponse(responseCode = "200", description = "The servers")
     public Uni<List<ServerView>> list() {
+        return rows().chain(views -> Multi.createFrom().iterable(views)
+                .onItem().transformToUniAndConcatenate(view -> budget(view.id()).map(view::with))
+                .collect().asList());
+    }
+
+    private Uni<BudgetView> budget(String serverId) {
+        return servers.address(serverId)
+                .chain(address -> budgets.inputs(serverId, address))
+                .map(inputs -> BudgetView.of(inputs, pools.snapshot(serverId)))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<List<ServerView>> rows() {
         return catalog.query("""
                 SELECT s.id, s.host, s.port, s.region, s.capacity, s.status, s.template_version,
                        (SELECT count(*) FROM tenants t WHERE t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')),
@@ -93,7 +134,7 @@ public class DbServersResource {
             List<ServerView> out = new ArrayList<>();
             for (Row r : rows) {
                 out.add(new ServerView(r.getString(0), r.getString(1), r.getInteger(2), r.getString(3), r.getInteger(4),
-                        r.getString(5), r.getString(6), r.getLong(7), r.getBoolean(8)));
+                        r.getString(5), r.getString(6), r.getLong(7), r.getBoolean(8), null));
             }
             return out;
         });
@@ -137,12 +178,16 @@ public class DbServersResource {
                 })
                 .chain(version -> catalog.preparedQuery("""
                         INSERT INTO db_servers (id, host, port, maintenance_db, region, capacity, credentials_ref,
-                                                template_database, template_version)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                                                template_database, template_version, connection_budget)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
                         .execute(Tuple.tuple(java.util.Arrays.asList(body.id(), body.host(), body.port(),
                                 server.maintenanceDb, body.region() == null ? "default" : body.region(),
-                                body.capacity() == null ? 1000 : body.capacity(), body.credentialsRef(), template, version))))
-                .invoke(() -> servers.forget(body.id()))
+                                body.capacity() == null ? 1000 : body.capacity(), body.credentialsRef(), template, version,
+                                body.connectionBudget()))))
+                .invoke(() -> {
+                    servers.forget(body.id());
+                    budgets.forget(body.id());
+                })
                 .chain(() -> list())
                 .map(all -> Response.created(URI.create("/admin/db-servers/" + body.id()))
                         .entity(all.stream().filter(s -> s.id().equals(body.id())).findFirst().orElseThrow()).build());

@@ -36,15 +36,19 @@ public final class EmbeddedPostgres {
     static final String USER = "postgres";
     static final String PASSWORD = "postgres";
     private static final int NOBODY = 65534;
+    /** Tests open many pools at once; a stock server allows 100. */
+    private static final int DEFAULT_MAX_CONNECTIONS = 200;
 
     private final Path baseDir;
     private final Path binDir;
     private final Path dataDir;
     private final boolean asRoot;
+    private final int maxConnections;
     private int port;
     private boolean stopHook;
 
-    private EmbeddedPostgres(Path baseDir, Path dataDir) {
+    private EmbeddedPostgres(Path baseDir, Path dataDir, int maxConnections) {
+        this.maxConnections = maxConnections;
         this.baseDir = baseDir;
         this.binDir = baseDir.resolve("bin");
         this.dataDir = dataDir;
@@ -56,8 +60,13 @@ public final class EmbeddedPostgres {
      * wiped first, otherwise an existing data directory is reused.
      */
     public static EmbeddedPostgres start(Path baseDir, String name, boolean fresh) {
+        return start(baseDir, name, fresh, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** As {@link #start(Path, String, boolean)}, with the server's {@code max_connections} set. */
+    public static EmbeddedPostgres start(Path baseDir, String name, boolean fresh, int maxConnections) {
         Path base = reachableBase(baseDir.toAbsolutePath());
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name));
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name), maxConnections);
         try {
             pg.startServer(fresh);
         } catch (IOException e) {
@@ -72,7 +81,7 @@ public final class EmbeddedPostgres {
      */
     public static EmbeddedPostgres existing(Path baseDir, String name, int port) {
         Path base = reachableBase(baseDir.toAbsolutePath());
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name));
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name), DEFAULT_MAX_CONNECTIONS);
         pg.port = port;
         return pg;
     }
@@ -143,7 +152,7 @@ public final class EmbeddedPostgres {
     private void launch() {
         run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", log().toString(), "-w", "-t", "60",
                 "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
-                        + " -c max_connections=200",
+                        + " -c max_connections=" + maxConnections,
                 "start"), true);
         synchronized (this) {
             if (!stopHook) {

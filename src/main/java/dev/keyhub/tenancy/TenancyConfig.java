@@ -33,6 +33,9 @@ public interface TenancyConfig {
     /** Browser login for web frontends (backend-for-frontend). */
     Auth auth();
 
+    /** Verified bearer tokens remembered per replica. */
+    Tokens tokens();
+
     /** Credentials for database servers registered with a {@code credentials_ref}, by that reference. */
     Map<String, Credentials> credentials();
 
@@ -63,30 +66,40 @@ public interface TenancyConfig {
     }
 
     interface Pools {
-        /** Largest number of connections one tenant's pool may open. */
-        @WithDefault("2")
+        /**
+         * Most connections one tenant's pool may open. A pool starts with one and takes another only while the
+         * tenant's requests queue and its server's budget has room.
+         */
+        @WithDefault("8")
         int maxSizePerTenant();
 
         /**
-         * Most connections all tenant pools together may hold open on one database server. Keep it well under
-         * that server's {@code max_connections}, leaving room for the catalog and administration.
+         * Most connections all tenant pools of this replica may hold on one database server, for every server
+         * registered without a budget of its own. Unset (the default): derived from each server's
+         * {@code max_connections} (see {@link ConnectionBudgets}).
          */
-        @WithDefault("40")
-        int connectionBudget();
+        Optional<Integer> connectionBudget();
 
-        /** How long a request waits for room in the budget (or a connection) before it gets 503. */
+        /** KeyHub replicas that share each database server; the derived budget is divided among them. */
+        @WithDefault("1")
+        int replicas();
+
+        /** How long a request waits for a connection (once, from when it asks) before it gets 503. */
         @WithDefault("2s")
         Duration acquireTimeout();
 
         /**
-         * Requests that may wait at once for room in one server's budget. Past it a request gets 503 at once
+         * Requests that may wait at once for a connection on one server. Past it a request gets 503 at once
          * instead of joining the queue, so that an overload is answered quickly rather than after the timeout.
          */
         @WithDefault("100")
         int maxWaiters();
 
-        /** A tenant pool unused for this long is closed. */
-        @WithDefault("5m")
+        /**
+         * A connection unused for this long is closed and its place in the budget given back; a pool with no
+         * connection left is dropped.
+         */
+        @WithDefault("30s")
         Duration idleTimeout();
 
         /**
@@ -205,6 +218,16 @@ public interface TenancyConfig {
 
         /** Where Keycloak sends the browser after logout; none means Keycloak's own page. */
         Optional<String> postLogoutRedirectUri();
+    }
+
+    interface Tokens {
+        /** Most verified tokens remembered at once. 0 turns the cache off. */
+        @WithDefault("10000")
+        int cacheSize();
+
+        /** Longest a verified token is remembered; never past its {@code exp}. */
+        @WithDefault("5m")
+        Duration cacheTtl();
     }
 
     interface Credentials {

@@ -1,12 +1,16 @@
 package dev.keyhub.tenancy;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -23,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.cache.Cache;
 import io.quarkus.cache.CacheName;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -32,16 +37,23 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.PoolOptions;
 
 /**
- * One reactive pool per tenant database, created on first use and closed when idle, under a connection
- * budget per database server.
+ * Connections to tenant databases, under a connection budget per database server ({@link ConnectionBudgets}).
  * <p>
- * Every open pool reserves its maximum size from its server's budget, so the connections that all tenant
- * pools on a server can open together never exceed the budget. When a pool is needed and the budget is
- * full, the least recently used pool with no request in flight is closed; when there is none, the request
- * waits up to {@code acquire-timeout} for room and then fails with 503 and Retry-After; when
- * {@code max-waiters} requests already wait for that server, it fails with 503 at once.
+ * A tenant's connections are <em>lanes</em>: each lane is a Vert.x pool of exactly one connection, used by one
+ * request at a time, so a tenant's open connections never exceed its lanes and the lanes of all tenants of a
+ * server never exceed that server's budget. A tenant starts with one lane and gets another (up to
+ * {@code max-size-per-tenant}) only when a request would otherwise queue and the budget has room. A lane unused
+ * for {@code idle-timeout} is closed and its place goes back to the budget, so the budget follows the traffic.
  * <p>
- * The bookkeeping is a few fields guarded by this object's monitor; nothing blocks while holding it.
+ * A tenant with no lane that finds the budget spent takes the place of the least recently used idle lane of
+ * another tenant (an eviction). When every lane of the server is busy, it waits for the next lane to be released:
+ * a tenant that has no queued request, or another lane, gives that lane up for it, so no tenant starves.
+ * Requests of one tenant wait for that tenant's own lanes, never each opening their own connection. Every request
+ * waits at most once, up to {@code acquire-timeout} from when it asked, then gets 503 with Retry-After; past
+ * {@code max-waiters} waiting requests on a server, at once.
+ * <p>
+ * The bookkeeping is a few fields guarded by this object's monitor; nothing blocks while holding it, and a
+ * request that finds a lane free continues on its own thread.
  */
 @ApplicationScoped
 public class TenantPools {
@@ -50,61 +62,106 @@ public class TenantPools {
 
     private final Vertx vertx;
     private final DbServers servers;
+    private final ConnectionBudgets budgets;
     private final TenancyConfig.Pools config;
+    private final MeterRegistry registry;
     private final Map<UUID, Entry> entries = new HashMap<>();
-    private final Map<String, Budget> budgets = new HashMap<>();
-    private final Counter evictions;
-    private final Counter rejections;
+    private final Map<String, Server> byServer = new HashMap<>();
     private final Cache members;
     private final long reaperTimer;
 
+    /** A tenant's lanes and the requests queued for them. */
     private static final class Entry {
         final UUID tenantId;
-        final String serverId;
-        final Pool pool;
-        int inFlight;
+        final Server server;
+        final TenantRef tenant;
+        final ServerAddress address;
+        final List<Lane> lanes = new ArrayList<>(2);
+        final ArrayDeque<Waiter> queue = new ArrayDeque<>();
         long lastUsed = System.nanoTime();
-        boolean closing;
+        boolean closed;
 
-        Entry(UUID tenantId, String serverId, Pool pool) {
-            this.tenantId = tenantId;
-            this.serverId = serverId;
+        Entry(TenantRef tenant, Server server, ServerAddress address) {
+            this.tenantId = tenant.id();
+            this.tenant = tenant;
+            this.server = server;
+            this.address = address;
+        }
+
+        int busy() {
+            int n = 0;
+            for (Lane l : lanes) {
+                n += l.busy ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    /** One connection of a tenant: a pool of size one. */
+    private static final class Lane {
+        final Entry entry;
+        final Pool pool;
+        boolean busy;
+        boolean closed;
+        long lastUsed = System.nanoTime();
+
+        Lane(Entry entry, Pool pool) {
+            this.entry = entry;
             this.pool = pool;
         }
     }
 
-    private static final class Budget {
-        int reserved;
-        final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+    /** A database server's budget and the requests waiting on it. */
+    private static final class Server {
+        final String id;
+        final Set<Entry> entries = new LinkedHashSet<>();
+        /** Requests of tenants without a lane, waiting for room. */
+        final ArrayDeque<Waiter> starving = new ArrayDeque<>();
+        int limit;
+        int lanes;
+        int waiting;
+        Counter evictions;
+        Counter rejections;
+
+        Server(String id) {
+            this.id = id;
+        }
     }
 
-    public TenantPools(Vertx vertx, DbServers servers, TenancyConfig config, MeterRegistry registry,
-            @CacheName(TenantAccess.MEMBERS) Cache members) {
+    /** A request waiting for a lane, until its deadline. */
+    private static final class Waiter {
+        final TenantRef tenant;
+        final ServerAddress address;
+        final UniEmitter<? super Lane> emitter;
+        final Context caller;
+        long timer = -1;
+        boolean done;
+        /** The request was cancelled (or already served): a lane handed to it goes back. */
+        volatile boolean gone;
+
+        Waiter(TenantRef tenant, ServerAddress address, UniEmitter<? super Lane> emitter, Context caller) {
+            this.tenant = tenant;
+            this.address = address;
+            this.emitter = emitter;
+            this.caller = caller;
+        }
+    }
+
+    public TenantPools(Vertx vertx, DbServers servers, ConnectionBudgets budgets, TenancyConfig config,
+            MeterRegistry registry, @CacheName(TenantAccess.MEMBERS) Cache members) {
         this.members = members;
         this.vertx = vertx;
         this.servers = servers;
+        this.budgets = budgets;
         this.config = config.pools();
-        Gauge.builder("keyhub.tenant.pools", this, p -> p.snapshot().pools())
-                .description("Open tenant connection pools").register(registry);
-        Gauge.builder("keyhub.tenant.connections.reserved", this, p -> p.snapshot().reserved())
-                .description("Connections reserved from the budget by open tenant pools").register(registry);
-        Gauge.builder("keyhub.tenant.connections.open", this, p -> p.snapshot().open())
-                .description("Connections currently open by tenant pools").register(registry);
-        Gauge.builder("keyhub.tenant.pool.waiters", this, p -> p.snapshot().waiters())
-                .description("Requests waiting for room in the connection budget").register(registry);
-        Gauge.builder("keyhub.tenant.connections.budget", this, p -> p.config.connectionBudget())
-                .description("Connection budget per database server").register(registry);
-        this.evictions = Counter.builder("keyhub.tenant.pool.evictions")
-                .description("Tenant pools closed to make room in the budget").register(registry);
-        this.rejections = Counter.builder("keyhub.tenant.pool.rejections")
-                .description("Requests answered 503 because no connection could be had in time").register(registry);
-        long period = Math.max(1000, Math.min(30_000, config.pools().idleTimeout().toMillis() / 2));
-        this.reaperTimer = vertx.setPeriodic(period, id -> closeIdle());
+        this.registry = registry;
+        long period = Math.max(250, Math.min(5_000, config.pools().idleTimeout().toMillis() / 4));
+        this.reaperTimer = vertx.setPeriodic(period, id -> reap());
     }
 
     /** Runs {@code work} on a connection to the tenant's database; 503 when none can be had in time. */
     public <T> Uni<T> withConnection(TenantRef tenant, Function<SqlConnection, Uni<T>> work) {
-        return use(tenant, pool -> pool.withConnection(work));
+        return use(tenant, work);
     }
 
     /**
@@ -113,185 +170,444 @@ public class TenantPools {
      * profile is such a transaction, so the replica's next request sees it.
      */
     public <T> Uni<T> withTransaction(TenantRef tenant, Function<SqlConnection, Uni<T>> work) {
-        return use(tenant, pool -> pool.withTransaction(work))
+        return use(tenant, conn -> conn.begin().chain(tx -> work.apply(conn)
+                        .call(tx::commit)
+                        .onFailure().call(e -> tx.rollback().onFailure().recoverWithNull())))
                 .call(() -> members.invalidateIf(key -> key instanceof TenantAccess.MemberKey m && m.tenant().equals(tenant.id())));
     }
 
-    private <T> Uni<T> use(TenantRef tenant, Function<Pool, Uni<T>> work) {
+    /**
+     * Runs {@code work} on a lane of the tenant. The connection is back in the lane's pool before the lane is
+     * given up, so the next request on that lane finds it there.
+     */
+    private <T> Uni<T> use(TenantRef tenant, Function<SqlConnection, Uni<T>> work) {
         long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
-        // Waiting for room resumes on whichever thread freed it; come back to the caller's context.
-        Context caller = Vertx.currentContext();
         return servers.address(tenant.dbServerId())
                 .onFailure(DbServers.Unconfigured.class).transform(this::unavailable)
-                .chain(address -> acquire(tenant, address, deadline))
-                .emitOn(caller == null ? Runnable::run : task -> caller.runOnContext(v -> task.run()))
-                .chain(entry -> work.apply(entry.pool)
+                .chain(address -> budgets.limit(tenant.dbServerId(), address)
+                        .onFailure(e -> !(e instanceof ProblemException)).transform(this::unavailable)
+                        .chain(limit -> acquire(tenant, address, limit, deadline)))
+                .chain(lane -> connection(lane)
+                        .chain(conn -> work.apply(conn).onTermination().call(() -> conn.close().onFailure().recoverWithNull()))
                         .onFailure(TenantPools::waitedTooLong).transform(e -> {
-                            rejections.increment();
+                            lane.entry.server.rejections.increment();
                             return busy();
                         })
                         .onFailure(TenantPools::isUnavailable).transform(this::unavailable)
-                        .onTermination().invoke(() -> release(entry)));
+                        .onTermination().invoke(() -> release(lane)));
     }
 
-    private Uni<Entry> acquire(TenantRef tenant, ServerAddress address, long deadline) {
-        return Uni.createFrom().deferred(() -> {
-            Entry victim;
-            CompletableFuture<Void> room;
-            synchronized (this) {
-                Entry existing = entries.get(tenant.id());
-                if (existing != null && !existing.closing) {
-                    existing.inFlight++;
-                    existing.lastUsed = System.nanoTime();
-                    return Uni.createFrom().item(existing);
-                }
-                Budget budget = budget(tenant.dbServerId());
-                if (budget.reserved + config.maxSizePerTenant() <= config.connectionBudget()) {
-                    budget.reserved += config.maxSizePerTenant();
-                    Entry created = new Entry(tenant.id(), tenant.dbServerId(), open(tenant, address));
-                    created.inFlight = 1;
-                    entries.put(tenant.id(), created);
-                    return Uni.createFrom().item(created);
-                }
-                victim = leastRecentlyUsedIdle(tenant.dbServerId());
-                room = null;
-                if (victim != null) {
-                    victim.closing = true;
-                    entries.remove(victim.tenantId);
-                    evictions.increment();
-                } else if (budget.waiters.size() >= config.maxWaiters()) {
-                    rejections.increment();
-                    return Uni.createFrom().failure(busy());
+    /**
+     * The lane's connection. A request that is cancelled (its client went away) while the connection is being
+     * opened or handed over leaves nothing behind: the connection, when it comes, goes straight back.
+     */
+    private static Uni<SqlConnection> connection(Lane lane) {
+        return Uni.createFrom().emitter(emitter -> {
+            // Set on cancellation, or once the connection was handed on (then it no longer matters).
+            AtomicBoolean gone = new AtomicBoolean();
+            emitter.onTermination(() -> gone.set(true));
+            lane.pool.getDelegate().getConnection().onComplete(ar -> {
+                if (ar.failed()) {
+                    emitter.fail(ar.cause());
+                } else if (gone.get()) {
+                    ar.result().close();
                 } else {
-                    room = new CompletableFuture<>();
-                    budget.waiters.add(room);
+                    emitter.complete(SqlConnection.newInstance(ar.result()));
                 }
-            }
-            if (victim != null) {
-                return close(victim).chain(() -> acquire(tenant, address, deadline));
-            }
-            return waitFor(room, tenant.dbServerId(), deadline).chain(() -> acquire(tenant, address, deadline));
+            });
         });
     }
 
-    private Uni<Void> waitFor(CompletableFuture<Void> room, String serverId, long deadline) {
-        long remaining = deadline - System.nanoTime();
-        CompletableFuture<Void> bounded = room.orTimeout(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-        return Uni.createFrom().completionStage(bounded)
-                .onFailure().transform(e -> {
-                    synchronized (this) {
-                        budget(serverId).waiters.remove(room);
+    private Uni<Lane> acquire(TenantRef tenant, ServerAddress address, int limit, long deadline) {
+        return Uni.createFrom().deferred(() -> {
+            Context caller = Vertx.currentContext();
+            Lane victim = null;
+            Lane lane;
+            synchronized (this) {
+                Server server = server(tenant.dbServerId());
+                server.limit = limit;
+                Entry entry = entry(tenant, address, server);
+                entry.lastUsed = System.nanoTime();
+                lane = freeLane(entry);
+                if (lane != null) {
+                    lane.busy = true;
+                    return Uni.createFrom().item(lane);
+                }
+                if (entry.lanes.size() < config.maxSizePerTenant() && server.lanes < server.limit
+                        && server.starving.isEmpty()) {
+                    return Uni.createFrom().item(addLane(entry));
+                }
+                if (entry.lanes.isEmpty()) {
+                    victim = leastRecentlyUsedIdleLane(server);
+                    if (victim != null) {
+                        removeLane(victim);
+                        server.evictions.increment();
+                        lane = addLane(entry);
                     }
-                    rejections.increment();
-                    return busy();
-                });
+                }
+                if (victim == null && server.waiting >= config.maxWaiters()) {
+                    server.rejections.increment();
+                    return Uni.createFrom().failure(busy());
+                }
+            }
+            if (victim != null) {
+                // The evicted connection is closed before this tenant opens one.
+                Lane granted = lane;
+                return close(victim).replaceWith(granted).emitOn(on(caller))
+                        .onCancellation().invoke(() -> release(granted));
+            }
+            return Uni.createFrom().<Lane> emitter(emitter -> enqueue(tenant, address, emitter, deadline));
+        });
     }
 
-    private void release(Entry entry) {
-        List<CompletableFuture<Void>> wake = List.of();
+    private void enqueue(TenantRef tenant, ServerAddress address, UniEmitter<? super Lane> emitter, long deadline) {
+        Waiter waiter = new Waiter(tenant, address, emitter, Vertx.currentContext());
+        emitter.onTermination(() -> {
+            waiter.gone = true;
+            withdraw(waiter);
+        });
+        List<Runnable> wake = new ArrayList<>();
         synchronized (this) {
-            entry.inFlight--;
-            entry.lastUsed = System.nanoTime();
-            if (entry.inFlight == 0) {
-                wake = drainWaiters(entry.serverId);
+            Server server = server(tenant.dbServerId());
+            Entry entry = entry(tenant, address, server);
+            (entry.lanes.isEmpty() ? server.starving : entry.queue).add(waiter);
+            server.waiting++;
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            waiter.timer = vertx.setTimer(Math.max(1, remaining), id -> expire(waiter));
+            // Room may have freed between the first look and the queueing.
+            serve(server, wake);
+        }
+        wake.forEach(Runnable::run);
+    }
+
+    private void expire(Waiter waiter) {
+        if (withdraw(waiter)) {
+            server(waiter.tenant.dbServerId()).rejections.increment();
+            waiter.emitter.fail(busy());
+        }
+    }
+
+    /** Takes a waiter out of its queue unless it was served already; whether it was still waiting. */
+    private synchronized boolean withdraw(Waiter waiter) {
+        if (waiter.done) {
+            return false;
+        }
+        waiter.done = true;
+        vertx.cancelTimer(waiter.timer);
+        Server server = server(waiter.tenant.dbServerId());
+        server.waiting--;
+        server.starving.remove(waiter);
+        Entry entry = entries.get(waiter.tenant.id());
+        if (entry != null) {
+            entry.queue.remove(waiter);
+        }
+        return true;
+    }
+
+    private void release(Lane lane) {
+        List<Runnable> wake = new ArrayList<>();
+        Lane given = null;
+        synchronized (this) {
+            Entry entry = lane.entry;
+            lane.busy = false;
+            lane.lastUsed = entry.lastUsed = System.nanoTime();
+            if (lane.closed) {
+                return;
+            }
+            Server server = entry.server;
+            if (!server.starving.isEmpty() && (entry.queue.isEmpty() || entry.lanes.size() > 1)) {
+                // A tenant with no connection at all waits: this lane makes way for it.
+                given = lane;
+                removeLane(lane);
+                server.evictions.increment();
+            } else {
+                Waiter next = entry.queue.poll();
+                if (next != null) {
+                    lane.busy = true;
+                    handOver(next, lane, wake);
+                }
+                serve(server, wake);
             }
         }
-        wake.forEach(w -> w.complete(null));
+        if (given != null) {
+            Server server = given.entry.server;
+            close(given).subscribe().with(ok -> {
+                List<Runnable> after = new ArrayList<>();
+                synchronized (this) {
+                    serve(server, after);
+                }
+                after.forEach(Runnable::run);
+            });
+        }
+        wake.forEach(Runnable::run);
     }
 
-    private Uni<Void> close(Entry entry) {
-        return entry.pool.close()
-                .onFailure().recoverWithNull()
-                .invoke(() -> {
-                    List<CompletableFuture<Void>> wake;
-                    synchronized (this) {
-                        budget(entry.serverId).reserved -= config.maxSizePerTenant();
-                        wake = drainWaiters(entry.serverId);
-                    }
-                    wake.forEach(w -> w.complete(null));
-                });
+    /** Gives free room of the server to waiting requests: first tenants with no lane, then queued tenants. */
+    private void serve(Server server, List<Runnable> wake) {
+        while (server.lanes < server.limit && !server.starving.isEmpty()) {
+            Waiter w = server.starving.poll();
+            Entry entry = entry(w.tenant, w.address, server);
+            Lane lane = freeLane(entry);
+            if (lane != null) {
+                lane.busy = true;
+            } else {
+                lane = addLane(entry);
+            }
+            handOver(w, lane, wake);
+        }
+        if (server.lanes >= server.limit || server.waiting == 0) {
+            return;
+        }
+        for (Entry entry : server.entries) {
+            while (!entry.queue.isEmpty() && entry.lanes.size() < config.maxSizePerTenant()
+                    && server.lanes < server.limit) {
+                handOver(entry.queue.poll(), addLane(entry), wake);
+            }
+        }
     }
 
-    /** Closes the tenant's pool, if open, even with requests in flight (used when a tenant goes away). */
+    /** Runs a continuation on the caller's context: inline when already there, else as a task of that context. */
+    private static Executor on(Context caller) {
+        return task -> {
+            if (caller == null || Vertx.currentContext() == caller) {
+                task.run();
+            } else {
+                caller.runOnContext(v -> task.run());
+            }
+        };
+    }
+
+    private static Lane freeLane(Entry entry) {
+        // The most recently used free lane, so that the others go idle and can be closed.
+        Lane best = null;
+        for (Lane l : entry.lanes) {
+            if (!l.busy && (best == null || l.lastUsed > best.lastUsed)) {
+                best = l;
+            }
+        }
+        return best;
+    }
+
+    /** A new lane for the entry, busy, counted in its server's budget. */
+    private Lane addLane(Entry entry) {
+        Lane lane = new Lane(entry, open(entry.tenant, entry.address));
+        lane.busy = true;
+        entry.lanes.add(lane);
+        entry.server.lanes++;
+        return lane;
+    }
+
+    /** Takes a lane out of the books; its place goes back to the server. The caller closes it. */
+    private static void removeLane(Lane lane) {
+        lane.closed = true;
+        if (lane.entry.lanes.remove(lane)) {
+            lane.entry.server.lanes--;
+        }
+    }
+
+    private void handOver(Waiter w, Lane lane, List<Runnable> wake) {
+        w.done = true;
+        lane.entry.server.waiting--;
+        vertx.cancelTimer(w.timer);
+        wake.add(() -> on(w.caller).execute(() -> {
+            if (w.gone) {
+                release(lane);
+            } else {
+                w.emitter.complete(lane);
+            }
+        }));
+    }
+
+    private static Uni<Void> close(Lane lane) {
+        return lane.pool.close().onFailure().recoverWithNull();
+    }
+
+    /**
+     * Closes the tenant's connections, even with requests in flight (used when a tenant goes away); requests
+     * queued for it get 503.
+     */
     public Uni<Void> evict(UUID tenantId) {
         Entry entry;
+        List<Waiter> queued;
+        List<Lane> lanes;
+        List<Runnable> wake = new ArrayList<>();
         synchronized (this) {
             entry = entries.remove(tenantId);
-            if (entry == null || entry.closing) {
+            if (entry == null) {
                 return Uni.createFrom().voidItem();
             }
-            entry.closing = true;
+            entry.closed = true;
+            entry.server.entries.remove(entry);
+            queued = new ArrayList<>(entry.queue);
+            entry.queue.clear();
+            queued.forEach(w -> {
+                w.done = true;
+                entry.server.waiting--;
+                vertx.cancelTimer(w.timer);
+            });
+            lanes = new ArrayList<>(entry.lanes);
+            lanes.forEach(TenantPools::removeLane);
+            serve(entry.server, wake);
         }
-        return close(entry);
+        queued.forEach(w -> w.emitter.fail(unavailable(new IllegalStateException("tenant pool closed"))));
+        wake.forEach(Runnable::run);
+        Uni<Void> closed = Uni.createFrom().voidItem();
+        for (Lane lane : lanes) {
+            closed = closed.chain(() -> close(lane));
+        }
+        return closed;
     }
 
-    /** Counts for metrics and tests. */
+    /** Counts for metrics and tests, over all servers. */
     public synchronized Snapshot snapshot() {
-        int reserved = budgets.values().stream().mapToInt(b -> b.reserved).sum();
-        int waiters = budgets.values().stream().mapToInt(b -> b.waiters.size()).sum();
-        int open = entries.values().stream().mapToInt(e -> e.pool.size()).sum();
-        return new Snapshot(entries.size(), reserved, open, waiters);
+        int pools = 0;
+        int open = 0;
+        for (Entry e : entries.values()) {
+            pools += e.lanes.isEmpty() ? 0 : 1;
+            for (Lane l : e.lanes) {
+                open += l.pool.size();
+            }
+        }
+        int reserved = byServer.values().stream().mapToInt(s -> s.lanes).sum();
+        int waiters = byServer.values().stream().mapToInt(s -> s.waiting).sum();
+        return new Snapshot(pools, reserved, open, waiters);
     }
 
+    /** Tenants with connections, connections of the budget in use (lanes), connections open, waiting requests. */
     public record Snapshot(int pools, int reserved, int open, int waiters) {
     }
 
-    private void closeIdle() {
+    /** Counts of one server, for its gauges and {@code GET /admin/db-servers}. */
+    public synchronized Snapshot snapshot(String serverId) {
+        Server server = byServer.get(serverId);
+        if (server == null) {
+            return new Snapshot(0, 0, 0, 0);
+        }
+        int pools = 0;
+        int open = 0;
+        for (Entry e : server.entries) {
+            pools += e.lanes.isEmpty() ? 0 : 1;
+            for (Lane l : e.lanes) {
+                open += l.pool.size();
+            }
+        }
+        return new Snapshot(pools, server.lanes, open, server.waiting);
+    }
+
+    /** One tenant: its lanes, lanes in use, connections open and requests queued for it. */
+    public record TenantLoad(int lanes, int inFlight, int open, int queued) {
+    }
+
+    /** The load of one tenant; all zero when it has no connection. */
+    public synchronized TenantLoad load(UUID tenantId) {
+        Entry e = entries.get(tenantId);
+        if (e == null) {
+            return new TenantLoad(0, 0, 0, 0);
+        }
+        int open = 0;
+        for (Lane l : e.lanes) {
+            open += l.pool.size();
+        }
+        return new TenantLoad(e.lanes.size(), e.busy(), open, e.queue.size());
+    }
+
+    /** Closes lanes unused for longer than {@code idle-timeout}, and forgets tenants left with none. */
+    private void reap() {
         long idleNanos = config.idleTimeout().toNanos();
-        List<Entry> idle = new ArrayList<>();
+        List<Lane> idle = new ArrayList<>();
+        List<Runnable> wake = new ArrayList<>();
         synchronized (this) {
             long now = System.nanoTime();
-            entries.values().removeIf(e -> {
-                boolean expired = e.inFlight == 0 && !e.closing && now - e.lastUsed > idleNanos;
-                if (expired) {
-                    e.closing = true;
-                    idle.add(e);
+            for (Entry e : new ArrayList<>(entries.values())) {
+                for (Lane l : new ArrayList<>(e.lanes)) {
+                    if (!l.busy && now - l.lastUsed > idleNanos) {
+                        removeLane(l);
+                        idle.add(l);
+                    }
                 }
-                return expired;
-            });
+                if (e.lanes.isEmpty() && e.queue.isEmpty() && now - e.lastUsed > idleNanos) {
+                    entries.remove(e.tenantId);
+                    e.server.entries.remove(e);
+                }
+            }
+            byServer.values().forEach(s -> serve(s, wake));
         }
-        idle.forEach(e -> close(e).subscribe().with(ok -> LOG.debugf("closed idle pool of tenant %s", e.tenantId)));
+        wake.forEach(Runnable::run);
+        idle.forEach(l -> close(l).subscribe().with(ok -> LOG.debugf("closed an idle connection of tenant %s", l.entry.tenantId)));
+    }
+
+    private Entry entry(TenantRef tenant, ServerAddress address, Server server) {
+        Entry entry = entries.get(tenant.id());
+        if (entry == null) {
+            entry = new Entry(tenant, server, address);
+            entries.put(tenant.id(), entry);
+            server.entries.add(entry);
+        }
+        return entry;
     }
 
     private Pool open(TenantRef tenant, ServerAddress address) {
         PoolOptions options = new PoolOptions()
-                .setMaxSize(config.maxSizePerTenant())
-                .setIdleTimeout((int) Math.max(1, config.idleTimeout().toSeconds())).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxSize(1)
                 .setConnectionTimeout((int) Math.max(1, config.acquireTimeout().toMillis()))
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setName("tenant-" + tenant.id())
                 .setShared(false);
         io.vertx.sqlclient.Pool pool = PgBuilder.pool()
                 .with(options)
-                .connectingTo(address.connectOptions(tenant.databaseName()))
+                .connectingTo(address.connectOptions(tenant.databaseName()).setCachePreparedStatements(true))
                 .using(vertx)
                 .build();
         return Pool.newInstance(pool);
     }
 
-    private Entry leastRecentlyUsedIdle(String serverId) {
-        Entry oldest = null;
-        for (Entry e : entries.values()) {
-            if (e.serverId.equals(serverId) && e.inFlight == 0 && !e.closing
-                    && (oldest == null || e.lastUsed < oldest.lastUsed)) {
-                oldest = e;
+    /** The idle lane of the server unused for longest, of a tenant with no queued request; null when none. */
+    private static Lane leastRecentlyUsedIdleLane(Server server) {
+        Lane oldest = null;
+        for (Entry e : server.entries) {
+            if (!e.queue.isEmpty()) {
+                continue;
+            }
+            for (Lane l : e.lanes) {
+                if (!l.busy && (oldest == null || l.lastUsed < oldest.lastUsed)) {
+                    oldest = l;
+                }
             }
         }
         return oldest;
     }
 
-    private Budget budget(String serverId) {
-        return budgets.computeIfAbsent(serverId, id -> new Budget());
+    private Server server(String serverId) {
+        Server server = byServer.get(serverId);
+        if (server == null) {
+            server = new Server(serverId);
+            byServer.put(serverId, server);
+            register(server);
+        }
+        return server;
     }
 
-    private List<CompletableFuture<Void>> drainWaiters(String serverId) {
-        Budget budget = budget(serverId);
-        if (budget.waiters.isEmpty()) {
-            return List.of();
-        }
-        List<CompletableFuture<Void>> wake = new ArrayList<>(budget.waiters);
-        budget.waiters.clear();
-        return wake;
+    private void register(Server server) {
+        String id = server.id;
+        Gauge.builder("keyhub.tenant.pools", this, p -> p.snapshot(id).pools()).tag("server", id)
+                .description("Tenants with open connections").register(registry);
+        Gauge.builder("keyhub.tenant.connections.reserved", this, p -> p.snapshot(id).reserved()).tag("server", id)
+                .description("Connections of the budget held by tenants (their lanes)").register(registry);
+        Gauge.builder("keyhub.tenant.connections.open", this, p -> p.snapshot(id).open()).tag("server", id)
+                .description("Connections currently open to tenant databases").register(registry);
+        Gauge.builder("keyhub.tenant.pool.waiters", this, p -> p.snapshot(id).waiters()).tag("server", id)
+                .description("Requests waiting for a connection").register(registry);
+        Gauge.builder("keyhub.tenant.connections.budget", this, p -> p.limit(id)).tag("server", id)
+                .description("Connection budget of the server's tenant connections on this replica").register(registry);
+        server.evictions = Counter.builder("keyhub.tenant.pool.evictions").tag("server", id)
+                .description("Tenant connections closed to make room for another tenant").register(registry);
+        server.rejections = Counter.builder("keyhub.tenant.pool.rejections").tag("server", id)
+                .description("Requests answered 503 because no connection could be had in time").register(registry);
+    }
+
+    private synchronized int limit(String serverId) {
+        Server server = byServer.get(serverId);
+        return server == null ? 0 : server.limit;
     }
 
     private ProblemException busy() {
@@ -302,7 +618,6 @@ public class TenantPools {
 
     private Throwable unavailable(Throwable cause) {
         LOG.debugf("tenant database unavailable: %s", cause.toString());
-        rejections.increment();
         if (DatabaseFailures.missingDatabase(cause)) {
             LOG.errorf("A tenant database is missing: %s", cause.getMessage());
             return DatabaseFailures.tenantDatabaseMissing();
@@ -312,8 +627,9 @@ public class TenantPools {
     }
 
     /**
-     * The tenant's pool had no free connection within {@code acquire-timeout}: all its connections are busy
-     * with the tenant's other requests. (The SQL client fails the waiting request with a bare "Timeout".)
+     * A lane's pool had no connection for the request within {@code acquire-timeout}. Lanes make this rare (a
+     * request only asks a lane's pool when it holds the lane), but the SQL client fails such a request with a bare
+     * "Timeout".
      */
     static boolean waitedTooLong(Throwable t) {
         return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
@@ -337,11 +653,11 @@ public class TenantPools {
     @PreDestroy
     void shutdown() {
         vertx.cancelTimer(reaperTimer);
-        List<Entry> all;
+        List<Lane> all = new ArrayList<>();
         synchronized (this) {
-            all = new ArrayList<>(entries.values());
+            entries.values().forEach(e -> all.addAll(e.lanes));
             entries.clear();
         }
-        all.forEach(e -> e.pool.close().subscribe().with(ok -> { }, err -> { }));
+        all.forEach(l -> l.pool.close().subscribe().with(ok -> { }, err -> { }));
     }
 }

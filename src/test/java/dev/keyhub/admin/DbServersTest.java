@@ -77,8 +77,15 @@ class DbServersTest {
                 .body("errors[0].field", containsString("credentialsRef"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("broken", 1, "second"))
                 .post("/admin/db-servers").then().statusCode(503).body("code", equalTo("server_unreachable"));
-        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "second"))
+        Map<String, Object> withBudget = server("second", port(), "second");
+        withBudget.put("connectionBudget", 0);
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(withBudget)
+                .post("/admin/db-servers").then().statusCode(400).body("code", equalTo("validation_failed"))
+                .body("errors[0].field", containsString("connectionBudget"));
+        withBudget.put("connectionBudget", 7);
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(withBudget)
                 .post("/admin/db-servers").then().statusCode(201).body("id", equalTo("second"))
+                .body("connectionBudget.effective", equalTo(7)).body("connectionBudget.serverBudget", equalTo(7))
                 .body("region", equalTo("eu-west")).body("templateVersion", equalTo("1.1.0"))
                 .body(not(containsString("password")));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(server("second", port(), "second"))
@@ -90,6 +97,46 @@ class DbServersTest {
 
     @Test
     @Order(2)
+    void eachServersBudgetIsDerivedFromTheServersOwnSettings() throws Exception {
+        var servers = given().auth().oauth2(Tokens.platformAdmin()).get("/admin/db-servers").then().statusCode(200)
+                .extract().jsonPath();
+        // The catalog's server: its max_connections as PostgreSQL reports it, less the reserved connections, the
+        // catalog's pools (reactive 16 + JDBC 4), the admin pool (2) and the migration workers (4).
+        int[] catalogSettings = settings(Catalog.server().port());
+        Map<String, Object> catalogBudget = servers.getMap("find { it.id == 'default' }.connectionBudget");
+        assertEquals(catalogSettings[0], catalogBudget.get("maxConnections"));
+        assertEquals(catalogSettings[1], catalogBudget.get("superuserReservedConnections"));
+        assertEquals(20, catalogBudget.get("catalogPools"));
+        int derived = catalogSettings[0] - catalogSettings[1] - catalogSettings[2] - 20 - 2 - 4;
+        assertEquals(derived, catalogBudget.get("derived"));
+        assertEquals(derived, catalogBudget.get("effective"), "no budget set: the derived one is in force");
+        // The second server holds no catalog: nothing is taken off for it, but its own budget (7) is in force.
+        int[] secondSettings = settings(port());
+        Map<String, Object> second = servers.getMap("find { it.id == 'second' }.connectionBudget");
+        assertEquals(secondSettings[0], second.get("maxConnections"));
+        assertEquals(0, second.get("catalogPools"));
+        assertEquals(secondSettings[0] - secondSettings[1] - secondSettings[2] - 2 - 4, second.get("derived"));
+        assertEquals(7, second.get("effective"));
+        Tenants.Created t = Tenants.create("budget");
+        given().auth().oauth2(Tokens.user(t.ownerSubject())).get("/api/tenants/" + t.slug() + "/me").then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("keyhub_tenant_connections_budget{server=\"default\"} " + derived + ".0"),
+                "the budget is a gauge tagged by server");
+    }
+
+    /** max_connections, superuser_reserved_connections and reserved_connections of a server, read over JDBC. */
+    private static int[] settings(int port) throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "postgres");
+                var rs = c.createStatement().executeQuery("SELECT current_setting('max_connections')::int, "
+                        + "current_setting('superuser_reserved_connections')::int, "
+                        + "coalesce(current_setting('reserved_connections', true), '0')::int")) {
+            rs.next();
+            return new int[] { rs.getInt(1), rs.getInt(2), rs.getInt(3) };
+        }
+    }
+
+    @Test
+    @Order(3)
     void tenantsArePlacedByRegionAndCapacityAndServedFromTheirServer() throws Exception {
         Map<String, Object> body = new HashMap<>(Tenants.body(Tenants.uniqueSlug("eu"), "eu-owner"));
         body.put("region", "eu-west");
@@ -119,7 +166,7 @@ class DbServersTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aTenantMovesToAnotherServerWithItsData() throws Exception {
         Map<String, Object> body = new HashMap<>(Tenants.body(Tenants.uniqueSlug("mover"), "mover-owner"));
         body.put("region", "default");
@@ -152,7 +199,7 @@ class DbServersTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theSecondServerIsTakenOutAgain() throws Exception {
         for (String id : ON_SECOND) {
             given().auth().oauth2(Tokens.platformAdmin()).queryParam("purge", true).delete("/admin/tenants/" + id)

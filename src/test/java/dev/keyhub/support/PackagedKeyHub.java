@@ -110,6 +110,11 @@ public final class PackagedKeyHub {
         }
     }
 
+    /** Where the child listens, for load generators: {@code http://127.0.0.1:<port>}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
     public long pid() {
         return process.pid();
     }

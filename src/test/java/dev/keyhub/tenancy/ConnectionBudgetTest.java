@@ -47,7 +47,7 @@ class ConnectionBudgetTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("keyhub.pools.connection-budget", Integer.toString(BUDGET),
                     "keyhub.pools.max-size-per-tenant", "2",
-                    "keyhub.pools.acquire-timeout", "3s");
+                    "keyhub.pools.acquire-timeout", "3s", "keyhub.pools.idle-timeout", "1s");
         }
     }
 
@@ -65,11 +65,13 @@ class ConnectionBudgetTest {
         }
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger maxSeen = new AtomicInteger();
+        AtomicInteger maxOpen = new AtomicInteger();
         Thread sampler = new Thread(() -> {
             while (running.get()) {
                 long n = (Long) Catalog.query("postgres",
                         "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'kh_t_%'").get(0).get(0);
                 maxSeen.accumulateAndGet((int) n, Math::max);
+                maxOpen.accumulateAndGet(pools.snapshot().open(), Math::max);
             }
         });
         sampler.start();
@@ -91,6 +93,7 @@ class ConnectionBudgetTest {
 
         assertEquals(40, statuses.stream().filter(s -> s == 200).count(), "every request served: " + statuses);
         assertTrue(maxSeen.get() <= BUDGET, "at most " + BUDGET + " tenant connections, saw " + maxSeen.get());
+        assertTrue(maxOpen.get() <= BUDGET, "KeyHub counted at most " + BUDGET + " open, saw " + maxOpen.get());
         assertTrue(pools.snapshot().reserved() <= BUDGET);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("keyhub_tenant_pool_evictions_total") && !l.endsWith(" 0.0")),
@@ -100,8 +103,12 @@ class ConnectionBudgetTest {
 
     @Test
     void aRequestThatCannotGetRoomGets503WithRetryAfter() throws Exception {
-        // Hold every connection of the budget: three tenants' pools, each with a request in flight.
-        List<Tenants.Created> held = List.of(Tenants.create("hold"), Tenants.create("hold"), Tenants.create("hold"));
+        // Hold every connection of the budget: six tenants, each with a request in flight. (Pools left idle by
+        // other tests are evicted to make room for them.)
+        List<Tenants.Created> held = new ArrayList<>();
+        for (int i = 0; i < BUDGET; i++) {
+            held.add(Tenants.create("hold"));
+        }
         Tenants.Created waiting = Tenants.create("wait");
         CompletableFuture<Void> release = new CompletableFuture<>();
         List<CompletableFuture<Object>> holders = new ArrayList<>();
@@ -142,7 +149,9 @@ class ConnectionBudgetTest {
 
     @Test
     void aRequestThatFindsItsTenantsConnectionsAllBusyGets503() throws Exception {
-        // Both connections of one tenant's pool held: a third request of that tenant waits in its pool.
+        // Both connections of one tenant held: a third request of that tenant waits for them. A tenant grows only
+        // into free room, so first let the connections that other tests left idle close.
+        DemandPoolsTest.awaitState(() -> pools.snapshot().reserved() == 0, "idle connections closed");
         Tenants.Created busy = Tenants.create("busy");
         TenantRef ref = new TenantRef(UUID.fromString(busy.id()), busy.slug(), TenantStatus.ACTIVE, "default",
                 busy.databaseName(), "1.1.0", false);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -51,15 +53,23 @@ class MaxWaitersTest {
         Tenants.Created held = Tenants.create("held");
         Tenants.Created waiting = Tenants.create("waiting");
         Tenants.Created refused = Tenants.create("refused");
-        // The whole budget: one pool with a request in flight until released.
+        // The whole budget: one pool with two requests in flight until released.
         CompletableFuture<Void> release = new CompletableFuture<>();
-        CompletableFuture<Object> holder = new CompletableFuture<>();
         TenantRef ref = new TenantRef(UUID.fromString(held.id()), held.slug(), TenantStatus.ACTIVE, "default",
                 held.databaseName(), "1.1.0", false);
-        var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(v -> pools.withConnection(ref, c -> Uni.createFrom().completionStage(release).replaceWith(new Object()))
-                .subscribe().with(holder::complete, holder::completeExceptionally));
+        List<CompletableFuture<Object>> holders = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<Object> holder = new CompletableFuture<>();
+            var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+            VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(v -> pools.withConnection(ref, c -> Uni.createFrom().completionStage(release).replaceWith(new Object()))
+                    .subscribe().with(holder::complete, holder::completeExceptionally));
+            holders.add(holder);
+        }
+        long held2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pools.load(ref.id()).inFlight() < 2 && System.nanoTime() < held2) {
+            Thread.sleep(20);
+        }
         try {
             CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> given()
                     .auth().oauth2(Tokens.user(waiting.ownerSubject())).get("/api/tenants/" + waiting.slug() + "/me")
@@ -82,6 +92,8 @@ class MaxWaitersTest {
         } finally {
             release.complete(null);
         }
-        holder.get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<Object> holder : holders) {
+            holder.get(10, TimeUnit.SECONDS);
+        }
     }
 }
