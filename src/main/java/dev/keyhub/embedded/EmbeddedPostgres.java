@@ -120,6 +120,16 @@ public final class EmbeddedPostgres {
         }
     }
 
+    /** Stops the server and deletes its data directory: for throw-away servers such as a benchmark's. */
+    public void discard() {
+        stop();
+        try {
+            deleteTree(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete " + dataDir, e);
+        }
+    }
+
     /** Starts a stopped server again with the same data on the same port, so its clients can reconnect. */
     public void startAgain() {
         if (!running()) {

@@ -7,6 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
@@ -58,11 +60,13 @@ public class ConnectionBudgets {
     private final TenancyConfig config;
     private final int catalogPools;
     private final Map<String, Inputs> known = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
-    public ConnectionBudgets(Vertx vertx, Pool catalog, TenancyConfig config,
+    public ConnectionBudgets(Vertx vertx, Pool catalog, TenancyConfig config, MeterRegistry registry,
             @ConfigProperty(name = "quarkus.datasource.reactive.max-size", defaultValue = "20") int reactiveMax,
             @ConfigProperty(name = "quarkus.datasource.jdbc.max-size", defaultValue = "20") int jdbcMax) {
         this.vertx = vertx;
+        this.registry = registry;
         this.catalog = catalog;
         this.config = config;
         this.catalogPools = reactiveMax + jdbcMax;
@@ -93,7 +97,11 @@ public class ConnectionBudgets {
                             config.pools().replicas(), config.pools().adminSize(), config.migrations().workers(), own,
                             config.pools().connectionBudget().orElse(null)));
                 })
-                .invoke(inputs -> known.put(serverId, inputs));
+                .invoke(inputs -> {
+                    if (known.put(serverId, inputs) == null) {
+                        register(serverId);
+                    }
+                });
     }
 
     private Uni<Row> settings(ServerAddress address) {
@@ -101,6 +109,23 @@ public class ConnectionBudgets {
                 .chain(c -> c.query(SETTINGS_SQL).execute()
                         .map(rows -> rows.iterator().next())
                         .eventually(c::close));
+    }
+
+    private void register(String serverId) {
+        Gauge.builder("keyhub.db.server.max.connections", known, k -> figure(k, serverId, Inputs::maxConnections))
+                .tag("server", serverId).description("The server's max_connections").register(registry);
+        Gauge.builder("keyhub.db.server.reserved.connections", known,
+                k -> figure(k, serverId, i -> i.superuserReserved() + i.reservedConnections()))
+                .tag("server", serverId).description("Connections the server keeps for superusers and reserved roles")
+                .register(registry);
+        Gauge.builder("keyhub.tenant.connections.budget.derived", known, k -> figure(k, serverId, Inputs::derived))
+                .tag("server", serverId).description("The budget the server's settings leave for this replica")
+                .register(registry);
+    }
+
+    private static double figure(Map<String, Inputs> known, String serverId, java.util.function.ToIntFunction<Inputs> f) {
+        Inputs inputs = known.get(serverId);
+        return inputs == null ? Double.NaN : f.applyAsInt(inputs);
     }
 
     /** Forgets what is known of a server's budget, after the server was changed. */

@@ -105,6 +105,9 @@ public class TenantPools {
         boolean closed;
         long lastUsed = System.nanoTime();
 
+        /** The thread that opened the lane: its connection's event loop when opened from a request. */
+        final Thread home = Thread.currentThread();
+
         Lane(Entry entry, Pool pool) {
             this.entry = entry;
             this.pool = pool;
@@ -377,11 +380,22 @@ public class TenantPools {
         };
     }
 
+    /**
+     * A free lane of the tenant: preferably one opened on this thread (its connection's I/O runs on this event
+     * loop, so the request does not hop to another thread and back), else the most recently used one, so that
+     * the others go idle and can be closed.
+     */
     private static Lane freeLane(Entry entry) {
-        // The most recently used free lane, so that the others go idle and can be closed.
+        Thread here = Thread.currentThread();
         Lane best = null;
         for (Lane l : entry.lanes) {
-            if (!l.busy && (best == null || l.lastUsed > best.lastUsed)) {
+            if (l.busy) {
+                continue;
+            }
+            if (l.home == here) {
+                return l;
+            }
+            if (best == null || l.lastUsed > best.lastUsed) {
                 best = l;
             }
         }

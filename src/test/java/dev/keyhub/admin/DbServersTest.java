@@ -122,6 +122,8 @@ class DbServersTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("keyhub_tenant_connections_budget{server=\"default\"} " + derived + ".0"),
                 "the budget is a gauge tagged by server");
+        assertTrue(metrics.contains("keyhub_db_server_max_connections{server=\"default\"} " + catalogSettings[0] + ".0"),
+                "so is the server's max_connections");
     }
 
     /** max_connections, superuser_reserved_connections and reserved_connections of a server, read over JDBC. */
