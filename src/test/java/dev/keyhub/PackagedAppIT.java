@@ -1,8 +1,5 @@
 package dev.keyhub;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +14,11 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
-import dev.keyhub.support.PackagedKeyHub;
 import dev.keyhub.support.PackagedKeyHub.Answer;
+import dev.keyhub.support.PackagedKeyHub;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged application as an operator runs it: {@code java -jar target/quarkus-app/quarkus-run.jar} in

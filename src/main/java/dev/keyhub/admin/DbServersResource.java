@@ -24,14 +24,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.catalog.DbServer;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.ConnectionBudgets;
-import dev.keyhub.tenancy.DbServers;
-import dev.keyhub.tenancy.TenantPools;
-import dev.keyhub.tenancy.ServerAddress;
-import dev.keyhub.tenancy.TenancyConfig;
-import dev.keyhub.tenancy.Templates;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -39,6 +31,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.catalog.DbServer;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.ConnectionBudgets;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.SchemaConfig;
+import dev.keyhub.schema.Templates;
+import dev.keyhub.servers.CredentialsConfig;
+import dev.keyhub.servers.DbServers;
+import dev.keyhub.servers.ServerAddress;
 
 /**
  * Platform admin: the PostgreSQL servers that host tenant databases. A server is registered with a
@@ -54,20 +57,22 @@ public class DbServersResource {
     private final Pool catalog;
     private final DbServers servers;
     private final Templates templates;
-    private final TenancyConfig config;
+    private final CredentialsConfig credentials;
+    private final String template;
     private final PlatformAudit audit;
     private final JsonWebToken caller;
     private final ConnectionBudgets budgets;
     private final TenantPools pools;
 
-    public DbServersResource(Pool catalog, DbServers servers, Templates templates, TenancyConfig config,
+    public DbServersResource(Pool catalog, DbServers servers, Templates templates, CredentialsConfig credentials, SchemaConfig schema,
             PlatformAudit audit, JsonWebToken caller, ConnectionBudgets budgets, TenantPools pools) {
         this.budgets = budgets;
         this.pools = pools;
         this.catalog = catalog;
         this.servers = servers;
         this.templates = templates;
-        this.config = config;
+        this.credentials = credentials;
+        this.template = schema.templateDatabase();
         this.audit = audit;
         this.caller = caller;
     }
@@ -148,7 +153,7 @@ public class DbServersResource {
     @APIResponse(responseCode = "409", description = "A server with this id exists")
     @APIResponse(responseCode = "503", description = "The server cannot be reached with those credentials")
     public Uni<Response> register(@Valid @NotNull NewServer body) {
-        if (!config.credentials().containsKey(body.credentialsRef())) {
+        if (!credentials.byReference().containsKey(body.credentialsRef())) {
             throw ProblemException.badRequest("unknown_credentials", "No credentials '" + body.credentialsRef()
                     + "' are configured (keyhub.credentials." + body.credentialsRef() + ".username/password).");
         }
@@ -159,7 +164,6 @@ public class DbServersResource {
         server.credentialsRef = body.credentialsRef();
         server.maintenanceDb = body.maintenanceDb() == null ? "postgres" : body.maintenanceDb();
         ServerAddress address = servers.addressOf(server);
-        String template = config.tenancy().templateDatabase();
         Uni<Response> work = catalog.preparedQuery("SELECT 1 FROM db_servers WHERE id = $1").execute(Tuple.of(body.id()))
                 .invoke(rows -> {
                     if (rows.size() > 0) {

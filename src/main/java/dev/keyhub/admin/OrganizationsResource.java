@@ -27,14 +27,16 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.TenancyConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
+
+import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.provisioning.ProvisioningConfig;
 
 /**
  * Platform admin: organizations, the customers that own tenants, each with a quota of live tenants. A tenant
@@ -55,11 +57,11 @@ public class OrganizationsResource {
     private final JsonWebToken caller;
     private final int defaultQuota;
 
-    public OrganizationsResource(Pool catalog, PlatformAudit audit, JsonWebToken caller, TenancyConfig config) {
+    public OrganizationsResource(Pool catalog, PlatformAudit audit, JsonWebToken caller, ProvisioningConfig config) {
         this.catalog = catalog;
         this.audit = audit;
         this.caller = caller;
-        this.defaultQuota = config.provisioning().maxTenantsPerOrganization();
+        this.defaultQuota = config.maxTenantsPerOrganization();
     }
 
     public record NewOrganization(

@@ -15,14 +15,16 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.common.Cursor;
-import dev.keyhub.common.CursorPage;
-import dev.keyhub.common.Ids;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.Ids;
+import dev.keyhub.provisioning.TenantLifecycle;
 
 /** Platform admin views over the whole fleet: tenant health and the platform audit log. */
 @Path("/admin")

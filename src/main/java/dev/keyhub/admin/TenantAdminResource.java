@@ -30,12 +30,19 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.smallrye.mutiny.Uni;
+
+import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.catalog.Idempotency;
 import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.PageView;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.provisioning.CreateTenantRequest;
+import dev.keyhub.provisioning.ProvisioningService;
+import dev.keyhub.provisioning.TenantLifecycle;
+import dev.keyhub.provisioning.TenantMover;
 import dev.keyhub.tenancy.TenantDirectory;
-import io.smallrye.mutiny.Uni;
 
 /** Platform admin: create, list, show and delete tenants. Requires the realm role {@code platform-admin}. */
 @Path("/admin/tenants")

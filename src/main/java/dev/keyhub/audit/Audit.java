@@ -4,11 +4,12 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.tenancy.TenantContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.tenancy.TenantContext;
 
 /**
  * Writes the tenant audit log, in the same transaction as the change it records, so that a change and its

@@ -16,17 +16,18 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.common.Cursor;
-import dev.keyhub.common.CursorPage;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.Role;
-import dev.keyhub.tenancy.TenantAccess;
-import dev.keyhub.tenancy.TenantPools;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantAccess;
 
 /** The tenant's audit log, newest first (tenant admin). */
 @Path("/api/tenants/{tenant}/audit-log")

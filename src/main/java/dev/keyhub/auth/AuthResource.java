@@ -19,14 +19,15 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.session.SessionAuthenticationMechanism;
-import dev.keyhub.session.SessionIdentityProvider;
-import dev.keyhub.session.SessionService;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.session.SessionAuthenticationMechanism;
+import dev.keyhub.session.SessionService;
+import dev.keyhub.tenancy.SessionAttributes;
 
 /**
  * Browser login for web frontends (backend-for-frontend): the browser is sent to Keycloak and back, and ends
@@ -94,8 +95,8 @@ public class AuthResource {
     @APIResponse(responseCode = "200", description = "Session ended")
     @APIResponse(responseCode = "401", description = "No session")
     public Uni<Response> logout() {
-        String session = identity.getAttribute(SessionIdentityProvider.SESSION);
-        String tenant = identity.getAttribute(SessionIdentityProvider.TENANT);
+        String session = identity.getAttribute(SessionAttributes.SESSION);
+        String tenant = identity.getAttribute(SessionAttributes.TENANT);
         if (session == null || tenant == null) {
             throw ProblemException.unauthorized("session_required", "Log out with the session cookie of a browser login.");
         }

@@ -29,17 +29,6 @@ import org.jboss.logging.Logger;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.MalformedClaimException;
 
-import dev.keyhub.catalog.TenantRef;
-import dev.keyhub.catalog.TenantStatus;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.session.SessionService;
-import dev.keyhub.tenancy.Member;
-import dev.keyhub.tenancy.TenancyConfig;
-import dev.keyhub.tenancy.TenantAccess;
-import dev.keyhub.tenancy.TenantClaim;
-import dev.keyhub.tenancy.TenantContext;
-import dev.keyhub.tenancy.TenantDirectory;
-import dev.keyhub.tenancy.TenantPools;
 import io.smallrye.jwt.auth.principal.DefaultJWTTokenParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.ParseException;
@@ -50,6 +39,18 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.session.SessionService;
+import dev.keyhub.tenancy.Member;
+import dev.keyhub.tenancy.TenancyConfig;
+import dev.keyhub.tenancy.TenantAccess;
+import dev.keyhub.tenancy.TenantClaim;
+import dev.keyhub.tenancy.TenantContext;
+import dev.keyhub.tenancy.TenantDirectory;
 
 /**
  * Browser login for web frontends that hold no tokens: the authorization code flow with PKCE against
@@ -69,7 +70,7 @@ public class BrowserLogin {
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final SessionService sessions;
-    private final TenancyConfig.Auth config;
+    private final AuthConfig config;
     private final String issuer;
     private final String claimName;
     private final Optional<String> organizationClaim;
@@ -78,16 +79,16 @@ public class BrowserLogin {
     private final JWTAuthContextInfo idTokenRules;
 
     public BrowserLogin(Pool catalog, TenantDirectory directory, TenantPools pools, SessionService sessions,
-            TenancyConfig config, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
+            AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
             @ConfigProperty(name = "mp.jwt.verify.publickey.location") String accessTokenKeys) {
         this.catalog = catalog;
         this.directory = directory;
         this.pools = pools;
         this.sessions = sessions;
-        this.config = config.auth();
+        this.config = config;
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
-        this.claimName = config.tenancy().claim();
-        this.organizationClaim = config.tenancy().organizationClaim();
+        this.claimName = tenancy.claim();
+        this.organizationClaim = tenancy.organizationClaim();
         this.idTokenRules = new JWTAuthContextInfo(this.config.jwksUrl().orElse(accessTokenKeys), issuer);
         this.idTokenRules.setExpectedAudience(Set.of(this.config.clientId()));
         this.idTokenRules.setRequireNamedPrincipal(false);

@@ -6,16 +6,17 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.audit.Audit;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.membership.MemberView;
-import dev.keyhub.tenancy.Role;
-import dev.keyhub.tenancy.TenantContext;
-import dev.keyhub.tenancy.TenantPools;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.membership.MemberView;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantContext;
 
 /**
  * Groups of a tenant's members, nested through an optional parent. Members list them; tenant admins change

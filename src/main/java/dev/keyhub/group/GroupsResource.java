@@ -26,12 +26,13 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.membership.MemberView;
 import dev.keyhub.tenancy.TenantAccess;
-import io.quarkus.security.Authenticated;
-import io.smallrye.mutiny.Uni;
 
 /** Groups: members list them; tenant admins create, change, nest and delete them and manage who is in them. */
 @Path("/api/tenants/{tenant}/groups")

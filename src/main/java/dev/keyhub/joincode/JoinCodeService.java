@@ -7,16 +7,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.audit.Audit;
-import dev.keyhub.catalog.TenantRef;
-import dev.keyhub.common.Cursor;
-import dev.keyhub.common.CursorPage;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.Role;
-import dev.keyhub.tenancy.TenantAccess;
-import dev.keyhub.tenancy.TenantContext;
-import dev.keyhub.tenancy.TenantDirectory;
-import dev.keyhub.tenancy.TenantPools;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -24,6 +14,17 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantAccess;
+import dev.keyhub.tenancy.TenantContext;
+import dev.keyhub.tenancy.TenantDirectory;
 
 /**
  * Join codes: tenant admins create and revoke them; any signed-in user redeems one. A code's hash is kept

@@ -21,13 +21,14 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
 import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.Ids;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
-import io.quarkus.security.Authenticated;
-import io.smallrye.mutiny.Uni;
 
 /** Tenant admins create, list and revoke join codes. */
 @Path("/api/tenants/{tenant}/join-codes")

@@ -12,9 +12,10 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.tenancy.TenantAccess;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
+
+import dev.keyhub.tenancy.TenantAccess;
 
 /** Any signed-in user joins a tenant with a join code; the code names the tenant. */
 @Path("/api/join")

@@ -5,12 +5,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.TenancyConfig;
 
 /**
  * Counts failed join-code redemptions per caller in a fixed window, so that codes cannot be guessed: past
@@ -28,9 +26,9 @@ public class RedemptionLimiter {
     private final Duration window;
     private final Cache<String, Window> windows;
 
-    public RedemptionLimiter(TenancyConfig config) {
-        this.maxFailures = config.join().maxFailures();
-        this.window = config.join().failureWindow();
+    public RedemptionLimiter(JoinConfig config) {
+        this.maxFailures = config.maxFailures();
+        this.window = config.failureWindow();
         this.windows = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(100_000).build();
     }
 

@@ -16,14 +16,15 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
 import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
-import io.quarkus.security.Authenticated;
-import io.smallrye.mutiny.Uni;
 
 /** The tenant's members: everyone reads; admins change roles, remove members and revoke their sessions. */
 @Path("/api/tenants/{tenant}/users")

@@ -6,18 +6,19 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.audit.Audit;
-import dev.keyhub.common.Cursor;
-import dev.keyhub.common.CursorPage;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.Role;
-import dev.keyhub.tenancy.TenantContext;
-import dev.keyhub.tenancy.TenantPools;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantContext;
 
 /**
  * Members and roles of one tenant. Every query runs on the request's tenant pool, so ids of another

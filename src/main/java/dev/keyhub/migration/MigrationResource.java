@@ -19,10 +19,11 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-import dev.keyhub.admin.PlatformAudit;
-import dev.keyhub.common.Ids;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
+
+import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.common.Ids;
 
 /** Platform admin: roll tenant schema releases out (or back) across tenant databases as pollable jobs. */
 @Path("/admin/migrations")

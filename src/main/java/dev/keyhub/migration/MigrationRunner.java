@@ -21,15 +21,15 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import dev.keyhub.catalog.DbServer;
-import dev.keyhub.tenancy.DbServers;
-import dev.keyhub.tenancy.ServerAddress;
-import dev.keyhub.tenancy.TenancyConfig;
-import dev.keyhub.tenancy.TenantDirectory;
-import dev.keyhub.tenancy.TenantSchema;
-import dev.keyhub.tenancy.TenantSchema.Direction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+
+import dev.keyhub.catalog.DbServer;
+import dev.keyhub.schema.TenantSchema.Direction;
+import dev.keyhub.schema.TenantSchema;
+import dev.keyhub.servers.DbServers;
+import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.tenancy.TenantDirectory;
 
 /**
  * Executes migration jobs. Every replica runs one: each tick it keeps its running tasks alive, hands tasks
@@ -52,7 +52,7 @@ public class MigrationRunner {
     private final DbServers servers;
     private final TenantSchema schema;
     private final TenantDirectory directory;
-    private final TenancyConfig.Migrations config;
+    private final MigrationsConfig config;
     private final String instance = UUID.randomUUID().toString();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService ticker;
@@ -60,12 +60,12 @@ public class MigrationRunner {
     private ExecutorService workers;
 
     public MigrationRunner(DataSource catalog, DbServers servers, TenantSchema schema, TenantDirectory directory,
-            TenancyConfig config) {
+            MigrationsConfig config) {
         this.catalog = catalog;
         this.servers = servers;
         this.schema = schema;
         this.directory = directory;
-        this.config = config.migrations();
+        this.config = config;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -80,7 +80,7 @@ public class MigrationRunner {
             try {
                 heartbeat();
             } catch (SQLException | RuntimeException e) {
-                LOG.warnf("Migration heartbeat: %s", e.getMessage());
+                LOG.warnf(e, "Migration heartbeat: %s", e.getMessage());
             }
         }, beat, beat, TimeUnit.MILLISECONDS);
     }
@@ -99,7 +99,7 @@ public class MigrationRunner {
             }
             claim();
         } catch (SQLException | RuntimeException e) {
-            LOG.warnf("Migration runner: %s", e.getMessage());
+            LOG.warnf(e, "Migration runner: %s", e.getMessage());
         }
     }
 
@@ -410,7 +410,7 @@ public class MigrationRunner {
             try {
                 next = run(task);
             } catch (SQLException | RuntimeException e) {
-                LOG.warnf("Migration task %s: %s", task.id(), e.getMessage());
+                LOG.warnf(e, "Migration task %s: %s", task.id(), e.getMessage());
             } finally {
                 if (next != null) {
                     running.add(next.id());

@@ -9,8 +9,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.TenantSchema;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -18,6 +16,9 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.schema.TenantSchema;
 
 /**
  * Creates and steers migration jobs; {@link MigrationRunner} does the work. A job targets the tenants whose

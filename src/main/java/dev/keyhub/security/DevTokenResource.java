@@ -14,10 +14,11 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import dev.keyhub.common.ProblemException;
 import io.quarkus.arc.profile.UnlessBuildProfile;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
+
+import dev.keyhub.common.ProblemException;
 
 /**
  * Mints Keycloak-shaped tokens signed with the dev key, so that KeyHub can be tried without Keycloak.

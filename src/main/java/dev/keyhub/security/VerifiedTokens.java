@@ -19,7 +19,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
-import dev.keyhub.tenancy.TenancyConfig;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -52,18 +51,18 @@ public class VerifiedTokens implements IdentityProvider<TokenAuthenticationReque
     private final Function<String, String> keys;
 
     @Inject
-    public VerifiedTokens(MpJwtValidator validator, TenancyConfig config) {
+    public VerifiedTokens(MpJwtValidator validator, TokensConfig config) {
         this(validator, config, Clock.systemUTC(), VerifiedTokens::key);
     }
 
     /** With a clock and a key function of a test's own (a key function that collides, say). */
-    VerifiedTokens(MpJwtValidator validator, TenancyConfig config, Clock clock, Function<String, String> keys) {
+    VerifiedTokens(MpJwtValidator validator, TokensConfig config, Clock clock, Function<String, String> keys) {
         this.validator = validator;
         this.clock = clock;
         this.keys = keys;
-        long ttlNanos = config.tokens().cacheTtl().toNanos();
+        long ttlNanos = config.cacheTtl().toNanos();
         this.cache = Caffeine.newBuilder()
-                .maximumSize(config.tokens().cacheSize())
+                .maximumSize(config.cacheSize())
                 .executor(Runnable::run)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .expireAfter(new Expiry<String, Verified>() {

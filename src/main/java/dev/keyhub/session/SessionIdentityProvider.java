@@ -10,14 +10,11 @@ import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
+import dev.keyhub.tenancy.SessionAttributes;
+
 /** Turns a valid, unexpired, unrevoked session token into the identity of the person who opened it. */
 @ApplicationScoped
 public class SessionIdentityProvider implements IdentityProvider<SessionCredentials> {
-
-    /** Identity attributes set for session-authenticated requests. */
-    public static final String SESSION = "keyhub.session";
-    public static final String ISSUER = "keyhub.issuer";
-    public static final String TENANT = "keyhub.tenant";
 
     private final SessionService sessions;
 
@@ -36,9 +33,9 @@ public class SessionIdentityProvider implements IdentityProvider<SessionCredenti
                 .onItem().ifNull().failWith(() -> new AuthenticationFailedException("invalid session"))
                 .map(s -> QuarkusSecurityIdentity.builder()
                         .setPrincipal(new QuarkusPrincipal(s.subject()))
-                        .addAttribute(SESSION, s.sessionId().toString())
-                        .addAttribute(ISSUER, s.issuer())
-                        .addAttribute(TENANT, s.tenantId().toString())
+                        .addAttribute(SessionAttributes.SESSION, s.sessionId().toString())
+                        .addAttribute(SessionAttributes.ISSUER, s.issuer())
+                        .addAttribute(SessionAttributes.TENANT, s.tenantId().toString())
                         .build());
     }
 }

@@ -10,17 +10,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import dev.keyhub.audit.Audit;
-import dev.keyhub.catalog.TenantStatus;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.TenancyConfig;
-import dev.keyhub.tenancy.TenantContext;
-import dev.keyhub.tenancy.TenantDirectory;
-import dev.keyhub.tenancy.TenantPools;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.TenantContext;
+import dev.keyhub.tenancy.TenantDirectory;
 
 /**
  * Server-side sessions for web frontends that keep no tokens. A session lives in its tenant's database;
@@ -40,12 +40,12 @@ public class SessionService {
     private final Duration lifetime;
     private final Duration keepExpired;
 
-    public SessionService(TenantPools pools, TenantDirectory directory, Audit audit, TenancyConfig config) {
+    public SessionService(TenantPools pools, TenantDirectory directory, Audit audit, SessionsConfig config) {
         this.pools = pools;
         this.directory = directory;
         this.audit = audit;
-        this.lifetime = config.sessions().lifetime();
-        this.keepExpired = config.sessions().keepExpired();
+        this.lifetime = config.lifetime();
+        this.keepExpired = config.keepExpired();
     }
 
     public record Opened(UUID id, String token, OffsetDateTime expiresAt) {
@@ -155,7 +155,7 @@ public class SessionService {
                 "DELETE FROM sessions WHERE expires_at < now() - $1 * interval '1 second'")
                 .execute(Tuple.of(keepExpired.toSeconds())))
                 .replaceWithVoid()
-                .onFailure().invoke(e -> LOG.debugf("purging expired sessions failed: %s", e.getMessage()))
+                .onFailure().invoke(e -> LOG.debugf(e, "purging expired sessions failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
     }
 }

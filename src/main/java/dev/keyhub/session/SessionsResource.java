@@ -20,11 +20,12 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.tenancy.TenantAccess;
-import io.quarkus.security.Authenticated;
-import io.smallrye.mutiny.Uni;
 
 /**
  * Server-side sessions. A web frontend exchanges a token for a session once; the session token then

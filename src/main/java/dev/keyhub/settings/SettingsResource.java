@@ -21,16 +21,18 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.keyhub.audit.Audit;
-import dev.keyhub.common.ProblemException;
-import dev.keyhub.tenancy.Role;
-import dev.keyhub.tenancy.TenantAccess;
-import dev.keyhub.tenancy.TenantPools;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.Json;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.audit.Audit;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
+import dev.keyhub.tenancy.TenantAccess;
+import jakarta.validation.Valid;
 
 /** Tenant settings: JSON values under short keys, managed by tenant admins. */
 @Path("/api/tenants/{tenant}/settings")
@@ -99,11 +101,9 @@ public class SettingsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Set a setting to a JSON value (at most 64 KiB)")
     @APIResponse(responseCode = "400", description = "Invalid key or value")
-    public Uni<Setting> put(@PathParam("tenant") String tenant, @PathParam("key") String key, @NotNull Value body) {
+    public Uni<Setting> put(@PathParam("tenant") String tenant, @PathParam("key") String key,
+            @NotNull @Valid Value body) {
         checkKey(key);
-        if (body.value() == null) {
-            throw ProblemException.badRequest("validation_failed", "value: must not be null");
-        }
         String json = body.value().toString();
         if (json.length() > MAX_VALUE_CHARS) {
             throw ProblemException.badRequest("value_too_large", "A setting's value is at most 64 KiB of JSON.");

@@ -8,18 +8,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-import dev.keyhub.session.SessionIdentityProvider;
 import io.quarkus.cache.Cache;
 import io.quarkus.cache.CacheName;
 import io.quarkus.security.identity.SecurityIdentity;
-
-import dev.keyhub.catalog.TenantRef;
-import io.vertx.core.http.HttpServerRequest;
-import dev.keyhub.common.ProblemException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import jakarta.enterprise.inject.Instance;
+import io.quarkus.arc.Arc;
 
 /**
  * Resolves the tenant a request is for and checks that the caller belongs to it. This is the one place
@@ -45,13 +47,13 @@ public class TenantAccess {
     private final Cache members;
     private final JsonWebToken jwt;
     private final SecurityIdentity identity;
-    private final jakarta.enterprise.inject.Instance<HttpServerRequest> request;
+    private final Instance<HttpServerRequest> request;
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final String claimName;
     private final Optional<String> organizationClaim;
 
-    public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, jakarta.enterprise.inject.Instance<HttpServerRequest> request,
+    public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, Instance<HttpServerRequest> request,
             TenantDirectory directory, TenantPools pools, TenancyConfig config, @CacheName(MEMBERS) Cache members) {
         this.members = members;
         this.jwt = jwt;
@@ -59,8 +61,8 @@ public class TenantAccess {
         this.request = request;
         this.directory = directory;
         this.pools = pools;
-        this.claimName = config.tenancy().claim();
-        this.organizationClaim = config.tenancy().organizationClaim();
+        this.claimName = config.claim();
+        this.organizationClaim = config.organizationClaim();
     }
 
     /**
@@ -194,38 +196,43 @@ public class TenantAccess {
         }
     }
 
-    /** Whether this request may change data: anything but GET, HEAD and OPTIONS. */
+    /**
+     * Whether this request may change data: anything but GET, HEAD and OPTIONS. Work outside an HTTP request
+     * counts as a write, so that a frozen tenant refuses it.
+     */
     private boolean writes() {
-        try {
-            String method = request.get().method().name();
-            return !("GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method));
-        } catch (RuntimeException e) {
+        if (!inRequest()) {
             return true;
         }
+        String method = request.get().method().name();
+        return !("GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method));
+    }
+
+    private static boolean inRequest() {
+        return Arc.container().requestContext().isActive();
     }
 
     /** The caller's IP address as the connection shows it, or null outside an HTTP request. */
     public String clientIp() {
-        try {
-            var address = request.get().remoteAddress();
-            return address == null ? null : address.hostAddress();
-        } catch (RuntimeException e) {
+        if (!inRequest()) {
             return null;
         }
+        var address = request.get().remoteAddress();
+        return address == null ? null : address.hostAddress();
     }
 
     /** The caller's issuer and subject, which together name one identity. */
     public Caller caller() {
-        String session = identity.getAttribute(SessionIdentityProvider.SESSION);
+        String session = identity.getAttribute(SessionAttributes.SESSION);
         if (session != null) {
-            return new Caller(identity.getAttribute(SessionIdentityProvider.ISSUER), identity.getPrincipal().getName());
+            return new Caller(identity.getAttribute(SessionAttributes.ISSUER), identity.getPrincipal().getName());
         }
         return new Caller(jwt.getIssuer(), jwt.getSubject());
     }
 
     /** The id of the session this request is authenticated by, or null for a token. */
     public UUID sessionId() {
-        String session = identity.getAttribute(SessionIdentityProvider.SESSION);
+        String session = identity.getAttribute(SessionAttributes.SESSION);
         return session == null ? null : UUID.fromString(session);
     }
 
@@ -256,7 +263,7 @@ public class TenantAccess {
 
     private String claim() {
         // A session is bound to the tenant it was opened in: it acts as that tenant's claim.
-        String sessionTenant = identity.getAttribute(SessionIdentityProvider.TENANT);
+        String sessionTenant = identity.getAttribute(SessionAttributes.TENANT);
         if (sessionTenant != null) {
             return sessionTenant;
         }

@@ -5,11 +5,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.keyhub.catalog.Tenant;
-import dev.keyhub.catalog.TenantRef;
-import dev.keyhub.catalog.TenantRepository;
-import dev.keyhub.catalog.TenantStatus;
-import dev.keyhub.common.ProblemException;
 import io.quarkus.cache.Cache;
 import io.quarkus.cache.CacheName;
 import io.quarkus.cache.CacheResult;
@@ -17,6 +12,12 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
 
 /**
  * Finds tenants in the catalog for the request path. Results are cached per replica for a short time

@@ -18,12 +18,13 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
 import dev.keyhub.membership.MemberView;
 import dev.keyhub.membership.MembershipService;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantContext;
-import io.quarkus.security.Authenticated;
-import io.smallrye.mutiny.Uni;
 
 /** The caller in a tenant ('current' = the tenant named by the token's tenant claim). */
 @Path("/api/tenants/{tenant}/me")

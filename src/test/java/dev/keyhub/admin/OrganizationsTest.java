@@ -1,9 +1,5 @@
 package dev.keyhub.admin;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,11 +11,17 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import static io.restassured.RestAssured.given;
 
 @QuarkusTest
 class OrganizationsTest {

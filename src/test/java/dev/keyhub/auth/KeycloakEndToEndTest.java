@@ -1,13 +1,5 @@
 package dev.keyhub.auth;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.startsWith;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.net.URI;
 import java.util.Map;
 import java.util.UUID;
@@ -18,14 +10,24 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Keycloak;
-import dev.keyhub.support.KeycloakProfile;
-import dev.keyhub.support.KeycloakServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Keycloak;
+import dev.keyhub.support.KeycloakProfile;
+import dev.keyhub.support.KeycloakServer;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * The whole path with a real Keycloak (scripts/keycloak.sh, realms of deploy/keycloak): tokens it issues, and

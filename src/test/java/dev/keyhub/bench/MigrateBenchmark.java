@@ -20,13 +20,14 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
 
 /**
  * Not part of the test suite (run by {@code bench/migrate}): a one-changeset release rolled out to N
@@ -43,8 +44,8 @@ class MigrateBenchmark {
     public static class BenchRelease implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhub.tenancy.changelog", "db/tenant-bench/changelog.xml",
-                    "keyhub.tenancy.template-version", "1.1.0",
+            return Map.of("keyhub.schema.changelog", "db/tenant-bench/changelog.xml",
+                    "keyhub.schema.template-version", "1.1.0",
                     "keyhub.migrations.workers", Integer.toString(WORKERS),
                     "keyhub.migrations.poll", "50ms");
         }

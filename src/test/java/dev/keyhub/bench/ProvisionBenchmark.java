@@ -1,7 +1,5 @@
 package dev.keyhub.bench;
 
-import static io.restassured.RestAssured.given;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,11 +16,14 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Not part of the test suite (run by {@code bench/provision}): provisions N tenants through the API and, in

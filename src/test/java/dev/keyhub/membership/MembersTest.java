@@ -1,6 +1,17 @@
 package dev.keyhub.membership;
 
-import static io.restassured.RestAssured.given;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasItem;
@@ -10,16 +21,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Map;
-import java.util.UUID;
-
-import org.junit.jupiter.api.Test;
-
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
+import static io.restassured.RestAssured.given;
 
 @QuarkusTest
 class MembersTest {

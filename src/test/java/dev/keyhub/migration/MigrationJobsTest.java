@@ -1,13 +1,5 @@
 package dev.keyhub.migration;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.empty;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
-import static org.hamcrest.Matchers.notNullValue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.sql.Connection;
 import java.util.HashMap;
 import java.util.List;
@@ -20,15 +12,25 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Migration jobs against real tenant databases, with test-only releases 9.1.0 (adds a column, takes a
@@ -43,8 +45,8 @@ class MigrationJobsTest {
     public static class TestReleases implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("keyhub.tenancy.changelog", "db/tenant-test/changelog.xml",
-                    "keyhub.tenancy.template-version", "1.1.0",
+            return Map.of("keyhub.schema.changelog", "db/tenant-test/changelog.xml",
+                    "keyhub.schema.template-version", "1.1.0",
                     "keyhub.migrations.poll", "100ms",
                     "keyhub.migrations.stale-after", "20s");
         }

@@ -1,11 +1,11 @@
 package dev.keyhub.reliability;
 
-import static io.restassured.RestAssured.given;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+
+import static io.restassured.RestAssured.given;
 
 /** The operations of the live OpenAPI document, with their parameters and request body properties. */
 final class ApiOperations {

@@ -1,9 +1,5 @@
 package dev.keyhub.reliability;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,16 +12,22 @@ import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.embedded.EmbeddedPostgres;
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+
+import dev.keyhub.embedded.EmbeddedPostgres;
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * The catalog's PostgreSQL server (in tests also the default tenant server) is stopped and started again on

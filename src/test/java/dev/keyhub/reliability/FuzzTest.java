@@ -1,8 +1,5 @@
 package dev.keyhub.reliability;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,6 +12,10 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
 import dev.keyhub.reliability.ApiOperations.Operation;
 import dev.keyhub.reliability.ApiOperations.Param;
 import dev.keyhub.reliability.ApiOperations.Property;
@@ -24,9 +25,10 @@ import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Members;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Every operation of the OpenAPI document gets hostile requests: malformed JSON, wrong types for every body

@@ -1,9 +1,5 @@
 package dev.keyhub.reliability;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,15 +11,21 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
 import dev.keyhub.reliability.ApiOperations.Operation;
 import dev.keyhub.reliability.Probe.Sent;
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Members;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Every tenant route of the OpenAPI document, called by tenant A's people (or with A's path) in every way of

@@ -1,7 +1,5 @@
 package dev.keyhub.reliability;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -30,6 +28,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.PackagedKeyHub;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Not part of the test suite (run by {@code reliability/kill-recovery}, under failsafe after the jar is

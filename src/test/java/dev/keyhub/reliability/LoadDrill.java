@@ -1,7 +1,5 @@
 package dev.keyhub.reliability;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,6 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.PackagedKeyHub;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Not part of the test suite (run by {@code reliability/load}, under failsafe after the jar is packaged):

@@ -1,9 +1,5 @@
 package dev.keyhub.reliability;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -26,9 +22,6 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.reliability.Probe.Sent;
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -37,6 +30,15 @@ import io.restassured.http.ContentType;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
+
+import dev.keyhub.reliability.Probe.Sent;
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Tokens that must not authenticate, on a tenant route and an admin route: each gets 401 with a problem

@@ -1,17 +1,19 @@
 package dev.keyhub.security;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.support.Tenants;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.test.junit.QuarkusTest;
+
+import dev.keyhub.support.Tenants;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import static io.restassured.RestAssured.given;
 
 @QuarkusTest
 class DevTokenAndKeyGuardTest {

@@ -1,8 +1,5 @@
 package dev.keyhub.security;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +16,6 @@ import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.NumericDate;
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.tenancy.TenancyConfig;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.TokenAuthenticationRequest;
@@ -28,6 +24,9 @@ import io.quarkus.smallrye.jwt.runtime.auth.JsonWebTokenCredential;
 import io.quarkus.smallrye.jwt.runtime.auth.MpJwtValidator;
 import io.smallrye.jwt.auth.principal.DefaultJWTCallerPrincipal;
 import io.smallrye.mutiny.Uni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The cache of verified tokens, with a clock of the test's own: an entry never answers past the token's
@@ -165,8 +164,8 @@ class VerifiedTokensTest {
         }
     };
 
-    static TenancyConfig config(int size, Duration ttl) {
-        TenancyConfig.Tokens tokens = new TenancyConfig.Tokens() {
+    static TokensConfig config(int size, Duration ttl) {
+        return new TokensConfig() {
             @Override
             public int cacheSize() {
                 return size;
@@ -177,12 +176,5 @@ class VerifiedTokensTest {
                 return ttl;
             }
         };
-        return (TenancyConfig) java.lang.reflect.Proxy.newProxyInstance(TenancyConfig.class.getClassLoader(),
-                new Class<?>[] { TenancyConfig.class }, (proxy, method, args) -> {
-                    if (method.getName().equals("tokens")) {
-                        return tokens;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
     }
 }

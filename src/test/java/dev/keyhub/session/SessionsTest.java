@@ -1,6 +1,15 @@
 package dev.keyhub.session;
 
-import static io.restassured.RestAssured.given;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -8,14 +17,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.util.UUID;
-
-import org.junit.jupiter.api.Test;
-
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
-import io.quarkus.test.junit.QuarkusTest;
+import static io.restassured.RestAssured.given;
 
 @QuarkusTest
 class SessionsTest {

@@ -1,18 +1,20 @@
 package dev.keyhub.settings;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasSize;
-
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import static io.restassured.RestAssured.given;
 
 @QuarkusTest
 class SettingsTest {
@@ -37,6 +39,9 @@ class SettingsTest {
                 .put(settings(t) + "/Bad Key").then().statusCode(400).body("code", equalTo("invalid_key"));
         given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("other", 1))
                 .put(settings(t) + "/k").then().statusCode(400);
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of())
+                .put(settings(t) + "/k").then().statusCode(400).contentType("application/problem+json")
+                .body("code", equalTo("validation_failed")).body("errors[0].field", equalTo("value"));
         given().auth().oauth2(admin).contentType(ContentType.JSON).body(Map.of("value", "x".repeat(70_000)))
                 .put(settings(t) + "/k").then().statusCode(400).body("code", equalTo("value_too_large"));
         given().auth().oauth2(admin).get(settings(t) + "/k").then().statusCode(404).body("code", equalTo("setting_not_found"));

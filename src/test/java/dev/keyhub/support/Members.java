@@ -1,11 +1,11 @@
 package dev.keyhub.support;
 
-import static io.restassured.RestAssured.given;
-
 import java.util.Map;
 import java.util.UUID;
 
 import io.restassured.http.ContentType;
+
+import static io.restassured.RestAssured.given;
 
 /** Brings people into tenants the way users do: an admin creates a join code, the person redeems it. */
 public final class Members {

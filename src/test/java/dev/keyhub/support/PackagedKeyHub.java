@@ -20,8 +20,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.keyhub.embedded.EmbeddedPostgres;
 import io.smallrye.jwt.build.Jwt;
+
+import dev.keyhub.embedded.EmbeddedPostgres;
 
 /**
  * The packaged jar ({@code target/quarkus-app/quarkus-run.jar}) as a child process in the prod profile,

@@ -3,8 +3,9 @@ package dev.keyhub.support;
 import java.nio.file.Path;
 import java.util.Map;
 
-import dev.keyhub.embedded.EmbeddedPostgres;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import dev.keyhub.embedded.EmbeddedPostgres;
 
 /** A second, real PostgreSQL server for tests of several tenant-hosting servers; its port is in {@link #PORT}. */
 public class SecondPostgres implements QuarkusTestResourceLifecycleManager {

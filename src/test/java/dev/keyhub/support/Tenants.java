@@ -1,12 +1,12 @@
 package dev.keyhub.support;
 
-import static io.restassured.RestAssured.given;
-
 import java.util.Map;
 import java.util.UUID;
 
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+
+import static io.restassured.RestAssured.given;
 
 /** Creates uniquely named tenants through the admin API. */
 public final class Tenants {

@@ -1,19 +1,21 @@
 package dev.keyhub.tenancy;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.support.Catalog;
-import dev.keyhub.support.Members;
-import dev.keyhub.support.Tenants;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+
+import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
+import dev.keyhub.support.Tenants;
+
+import static org.hamcrest.Matchers.equalTo;
+
+import static io.restassured.RestAssured.given;
 
 /**
  * Memberships are cached per replica: a role changed behind KeyHub's back is not seen while the entry

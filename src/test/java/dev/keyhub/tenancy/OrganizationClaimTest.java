@@ -1,18 +1,20 @@
 package dev.keyhub.tenancy;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+
+import static org.hamcrest.Matchers.equalTo;
+
+import static io.restassured.RestAssured.given;
 
 /** Keycloak Organizations' claim, read as the tenant claim when that is absent. */
 @QuarkusTest

@@ -1,18 +1,20 @@
 package dev.keyhub.tenancy;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.security.KeyPairGenerator;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.keyhub.support.Tenants;
-import dev.keyhub.support.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.jwt.build.Jwt;
+
+import dev.keyhub.support.Tenants;
+import dev.keyhub.support.Tokens;
+
+import static org.hamcrest.Matchers.equalTo;
+
+import static io.restassured.RestAssured.given;
 
 /** Every request is served from exactly one tenant, and only to its members. */
 @QuarkusTest

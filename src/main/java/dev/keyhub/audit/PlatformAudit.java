@@ -1,0 +1,63 @@
+package dev.keyhub.audit;
+
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.catalog.Tenant;
+
+/** The platform audit log in the catalog: every admin action, who took it, on which tenant, and how it ended. */
+@ApplicationScoped
+public class PlatformAudit {
+
+    private static final Logger LOG = Logger.getLogger(PlatformAudit.class);
+    /** An escaped NUL in JSON text: backslash-u-0000 not itself escaped (an even number of backslashes before it). */
+    private static final Pattern NUL = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
+    private final Pool catalog;
+
+    public PlatformAudit(Pool catalog) {
+        this.catalog = catalog;
+    }
+
+    /**
+     * Runs an admin action and records its outcome (for an action that returns a tenant, that tenant's id). The action's own result or failure is what the caller
+     * gets; a failure to write the record is logged, never hidden behind the action's outcome.
+     */
+    public <T> Uni<T> audited(String actor, String action, UUID tenantId, JsonObject details, Uni<T> work) {
+        return work
+                .call(result -> record(actor, action, result instanceof Tenant t ? t.id : tenantId, "success", details))
+                .onFailure().call(e -> record(actor, action, tenantId, "failure",
+                        (details == null ? new JsonObject() : details.copy()).put("error", errorCode(e))));
+    }
+
+    private Uni<Void> record(String actor, String action, UUID tenantId, String outcome, JsonObject details) {
+        return catalog.preparedQuery("""
+                INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""")
+                .execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, storable(details))))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.errorf(e, "could not write the platform audit log: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    /** jsonb cannot hold NUL; a request value carrying one must not cost the audit record. */
+    private static JsonObject storable(JsonObject details) {
+        if (details == null) {
+            return null;
+        }
+        String json = details.encode();
+        return json.contains("\\u0000") ? new JsonObject(NUL.matcher(json).replaceAll("$1\\\\ufffd")) : details;
+    }
+
+    private static String errorCode(Throwable e) {
+        return e instanceof dev.keyhub.common.ProblemException p ? p.code() : "internal_error";
+    }
+}

@@ -1,0 +1,34 @@
+package dev.keyhub.provisioning;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+import dev.keyhub.catalog.TenantType;
+
+/** Body of {@code POST /admin/tenants}. */
+public record CreateTenantRequest(
+        @NotNull @Size(min = 3, max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                message = "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit")
+        String slug,
+        @NotBlank @Size(max = 200) String name,
+        TenantType type,
+        @NotNull @Valid Owner owner,
+        @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}", message = "must be a region name such as eu-west") String region,
+        @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?", message = "must be an organization slug")
+        String organization) {
+
+    /** The tenant's first admin, as the identity provider knows them. */
+    public record Owner(
+            @NotBlank @Size(max = 255) String subject,
+            @NotBlank @Email @Size(min = 3, max = 320) String email,
+            @Size(max = 200) String name) {
+    }
+
+    TenantType typeOrDefault() {
+        return type == null ? TenantType.TEAM : type;
+    }
+}

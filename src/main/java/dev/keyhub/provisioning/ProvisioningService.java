@@ -1,0 +1,330 @@
+package dev.keyhub.provisioning;
+
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.catalog.TenantType;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.SchemaConfig;
+import dev.keyhub.schema.TenantSchema;
+import dev.keyhub.servers.DatabaseAdmin;
+import dev.keyhub.servers.DbServers;
+import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.tenancy.TenantAccess;
+import dev.keyhub.tenancy.TenantDirectory;
+
+/**
+ * Creates and deletes tenants. Every step is recorded in the catalog before it is taken, and a failure
+ * part-way undoes what was done: no database is left without a catalog row, and no catalog row points at
+ * no database. What cannot be undone at once (the server is unreachable) is left in state FAILED or
+ * DELETING for {@link ProvisioningRecovery} to finish.
+ */
+@ApplicationScoped
+public class ProvisioningService {
+
+    private static final Logger LOG = Logger.getLogger(ProvisioningService.class);
+
+    /** Slugs that would collide with routes or mislead: never a tenant's. */
+    static final Set<String> RESERVED_SLUGS = Set.of("current", "admin", "api", "auth", "login", "logout", "join",
+            "me", "q", "health", "metrics", "openapi", "swagger", "static", "assets", "www", "root", "system",
+            "keyhub", "postgres", "template", "tenant", "tenants", "public", "default", "null", "undefined");
+
+    private static final String INITIALISE_SQL = """
+            WITH u AS (INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id),
+                 i AS (INSERT INTO user_identities (user_id, provider, provider_sub) SELECT id, $3, $4 FROM u),
+                 m AS (INSERT INTO memberships (user_id, role) SELECT id, 'admin' FROM u)
+            SELECT (""" + TenantSchema.VERSION_SQL + ")";
+
+    /**
+     * In one statement: places the tenant on an active server with room whose credentials this replica has, in
+     * the requested region if one there has room, else the least loaded relative to its capacity; claims a spare
+     * database there if one is ready at the template's version (its id becomes the tenant's), and records the
+     * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
+     */
+    private static final String RECORD_SQL = """
+            WITH placed AS (
+                SELECT s.id, s.template_version FROM db_servers s
+                LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
+                WHERE s.status = 'active' AND (s.uses_catalog_connection OR s.credentials_ref = ANY($9::text[]))
+                GROUP BY s.id, s.capacity, s.template_version
+                HAVING count(t.id) < s.capacity
+                ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
+                LIMIT 1),
+            spare AS (
+                DELETE FROM spare_databases WHERE id = (
+                    SELECT sd.id FROM spare_databases sd, placed
+                    WHERE sd.db_server_id = placed.id AND sd.state = 'ready'
+                      AND sd.schema_version = placed.template_version AND $6
+                    ORDER BY sd.created_at LIMIT 1
+                    FOR UPDATE OF sd SKIP LOCKED)
+                RETURNING id),
+            chosen AS (SELECT coalesce((SELECT id FROM spare), $1::uuid) AS id)
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name, organization_id)
+            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', ''), $8
+            FROM placed, chosen
+            RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
+
+    private static final String RECORD_CLONE_SQL = """
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
+            SELECT $1, $2, $3, s.type, 'PROVISIONING', s.db_server_id, $4 FROM tenants s
+            WHERE s.id = $5 AND s.status IN ('ACTIVE', 'SUSPENDED')
+            RETURNING db_server_id, created_at, type""";
+
+    private static final String ACTIVATE_SQL = """
+            UPDATE tenants SET status = 'ACTIVE', schema_version = $2
+            WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
+
+    private final Pool catalog;
+    private final DbServers servers;
+    private final DatabaseAdmin databases;
+    private final TenantDirectory directory;
+    private final TenantPools pools;
+    private final ProvisioningHooks hooks;
+    private final Spares spares;
+    private final boolean useSpares;
+    private final String identityProvider;
+    private final String template;
+
+    public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases,
+            TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks, Spares spares,
+            @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
+            ProvisioningConfig config, SchemaConfig schema) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.databases = databases;
+        this.directory = directory;
+        this.pools = pools;
+        this.hooks = hooks;
+        this.spares = spares;
+        this.useSpares = config.sparesPerServer() > 0;
+        this.identityProvider = identityProvider;
+        this.template = schema.templateDatabase();
+    }
+
+    /**
+     * Creates a tenant with its own database copied from the template, its owner as first admin, and returns
+     * it ACTIVE. Fails with 400 {@code slug_reserved}, 409 {@code slug_taken}, 503 {@code no_capacity}, or
+     * 500 {@code provisioning_failed} naming the failed step (after undoing the earlier ones).
+     */
+    public Uni<Tenant> provision(CreateTenantRequest request) {
+        if (RESERVED_SLUGS.contains(request.slug()) || TenantAccess.asId(request.slug()) != null) {
+            return Uni.createFrom().failure(ProblemException.badRequest("slug_reserved",
+                    "The slug '" + request.slug() + "' is reserved."));
+        }
+        UUID id = UUID.randomUUID();
+        return hooks.before(ProvisioningStep.RECORD, id)
+                .chain(() -> record(id, request))
+                .invoke(recorded -> {
+                    if (recorded.fromSpare()) {
+                        spares.topUp();
+                    }
+                })
+                .chain(recorded -> build(recorded, request));
+    }
+
+    private Uni<Tenant> build(Recorded recorded, CreateTenantRequest request) {
+        Tenant tenant = recorded.tenant();
+        return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
+                recorded.fromSpare() ? Uni.createFrom().voidItem()
+                        : databases.createFromTemplate(server, tenant.databaseName, template))
+                .chain(() -> step(ProvisioningStep.INITIALISE, tenant, initialise(server, tenant, request)))
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
+                .onFailure().call(e -> undo(tenant, (StepFailure) e))
+                .onFailure().transform(e -> failure((StepFailure) e));
+    }
+
+    /**
+     * Creates a new tenant with a copy of another's data (members, groups, settings, audit log) on the same
+     * server. The copy's sessions are dropped and its join codes revoked: they belong to the source. The
+     * source refuses connections for the moment of the copy. Same failure handling as {@link #provision}.
+     */
+    public Uni<Tenant> clone(UUID sourceId, String slug, String name) {
+        if (RESERVED_SLUGS.contains(slug) || TenantAccess.asId(slug) != null) {
+            return Uni.createFrom().failure(ProblemException.badRequest("slug_reserved", "The slug '" + slug + "' is reserved."));
+        }
+        return directory.byId(sourceId).chain(source -> {
+            if (source.status != TenantStatus.ACTIVE && source.status != TenantStatus.SUSPENDED) {
+                return Uni.createFrom().failure(notCloneable());
+            }
+            UUID id = UUID.randomUUID();
+            Tenant t = new Tenant();
+            t.id = id;
+            t.slug = slug;
+            t.name = name.strip();
+            t.status = TenantStatus.PROVISIONING;
+            t.databaseName = databaseName(id);
+            return catalog.preparedQuery(RECORD_CLONE_SQL).execute(Tuple.of(id, slug, t.name, t.databaseName, sourceId))
+                    .map(rows -> {
+                        if (rows.size() == 0) {
+                            throw notCloneable();
+                        }
+                        Row row = rows.iterator().next();
+                        t.dbServerId = row.getString(0);
+                        t.createdAt = row.getOffsetDateTime(1);
+                        t.updatedAt = t.createdAt;
+                        t.type = TenantType.fromWire(row.getString(2));
+                        return t;
+                    })
+                    .onFailure(ProvisioningService::uniqueViolation)
+                    .transform(e -> ProblemException.conflict("slug_taken", "The slug '" + slug + "' is taken."))
+                    .chain(tenant -> copy(source, tenant));
+        });
+    }
+
+    private Uni<Tenant> copy(Tenant source, Tenant tenant) {
+        return servers.address(tenant.dbServerId).chain(server -> step(ProvisioningStep.CREATE_DATABASE, tenant,
+                pools.evict(source.id).chain(() -> databases.copy(server, source.databaseName, tenant.databaseName)))
+                .chain(() -> step(ProvisioningStep.INITIALISE, tenant, databases.onDatabase(server, tenant.databaseName,
+                        c -> c.query("DELETE FROM sessions").execute()
+                                .chain(() -> c.query("UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())").execute())
+                                .chain(() -> c.query(TenantSchema.VERSION_SQL).execute())
+                                .map(rows -> rows.iterator().next().getString(0)))))
+                .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
+                .onFailure().call(e -> undo(tenant, (StepFailure) e))
+                .onFailure().transform(e -> failure((StepFailure) e));
+    }
+
+    private static ProblemException notCloneable() {
+        return ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be cloned.");
+    }
+
+    private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
+        return hooks.before(step, tenant.id).chain(() -> work)
+                .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(step, e));
+    }
+
+    private record Recorded(Tenant tenant, boolean fromSpare) {
+    }
+
+    private Uni<Recorded> record(UUID id, CreateTenantRequest request) {
+        Tenant t = new Tenant();
+        t.id = id;
+        t.slug = request.slug();
+        t.name = request.name().strip();
+        t.type = request.typeOrDefault();
+        t.status = TenantStatus.PROVISIONING;
+        return organization(request.organization()).chain(org -> catalog.preparedQuery(RECORD_SQL)
+                .execute(Tuple.tuple(java.util.Arrays.asList(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares,
+                        request.region(), org, servers.configuredCredentials()))))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        throw ProblemException.unavailable("no_capacity",
+                                "No database server has room for another tenant.", 60);
+                    }
+                    Row row = rows.iterator().next();
+                    t.id = row.getUUID(0);
+                    t.dbServerId = row.getString(1);
+                    t.databaseName = row.getString(2);
+                    t.createdAt = row.getOffsetDateTime(3);
+                    t.updatedAt = t.createdAt;
+                    return new Recorded(t, row.getBoolean(4));
+                })
+                .onFailure(ProvisioningService::uniqueViolation)
+                .transform(e -> ProblemException.conflict("slug_taken",
+                        "The slug '" + request.slug() + "' is taken."))
+                .onFailure(e -> e instanceof PgException pg && "KH001".equals(pg.getSqlState()))
+                .transform(e -> ProblemException.conflict("organization_quota_exceeded", "The organization '"
+                        + request.organization() + "' has as many tenants as its quota allows."));
+    }
+
+    /** The id of the organization with this slug, null for none; 400 {@code unknown_organization}. */
+    private Uni<UUID> organization(String slug) {
+        if (slug == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return catalog.preparedQuery("SELECT id FROM organizations WHERE slug = $1").execute(Tuple.of(slug)).map(rows -> {
+            if (rows.size() == 0) {
+                throw ProblemException.badRequest("unknown_organization", "There is no organization '" + slug + "'.");
+            }
+            return rows.iterator().next().getUUID(0);
+        });
+    }
+
+    private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
+        CreateTenantRequest.Owner owner = request.owner();
+        return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
+                .execute(Tuple.of(owner.email().strip(), owner.name(), identityProvider, owner.subject()))
+                .map(rows -> rows.iterator().next().getString(0)));
+    }
+
+    private Uni<Tenant> activate(Tenant tenant, String version) {
+        return catalog.preparedQuery(ACTIVATE_SQL).execute(Tuple.of(tenant.id, version)).map(rows -> {
+            if (rows.size() == 0) {
+                throw new IllegalStateException("tenant " + tenant.id + " is no longer PROVISIONING");
+            }
+            tenant.status = TenantStatus.ACTIVE;
+            tenant.schemaVersion = version;
+            tenant.updatedAt = rows.iterator().next().getOffsetDateTime(0);
+            return tenant;
+        });
+    }
+
+    /** Undoes a failed provisioning: drop the database, then the catalog row; FAILED if the drop fails. */
+    private Uni<Void> undo(Tenant tenant, StepFailure failure) {
+        LOG.warnf(failure.getCause(), "Provisioning of tenant %s failed at step %s; undoing", tenant.id,
+                failure.step.wireName());
+        return servers.address(tenant.dbServerId)
+                .chain(server -> databases.dropIfExists(server, tenant.databaseName))
+                .chain(() -> catalog.preparedQuery("DELETE FROM tenants WHERE id = $1").execute(Tuple.of(tenant.id)))
+                .replaceWithVoid()
+                .onFailure().call(e -> {
+                    LOG.errorf(e, "Could not undo provisioning of tenant %s; marking it FAILED", tenant.id);
+                    return catalog.preparedQuery("UPDATE tenants SET status = 'FAILED', failure = $2 WHERE id = $1")
+                            .execute(Tuple.of(tenant.id, "failed at " + failure.step.wireName())).replaceWithVoid()
+                            .onFailure().recoverWithNull();
+                })
+                .onFailure().recoverWithNull();
+    }
+
+    private static ProblemException failure(StepFailure failure) {
+        if (failure.getCause() instanceof ProblemException p) {
+            return p.with("step", failure.step.wireName());
+        }
+        return new ProblemException(500, "provisioning_failed", "Provisioning failed",
+                "Creating the tenant failed at step '" + failure.step.wireName() + "'; nothing was kept.")
+                .with("step", failure.step.wireName());
+    }
+
+    static final String DATABASE_PREFIX = "kh_t_";
+
+    /** Database names come from the tenant id only, never from input. */
+    static String databaseName(UUID id) {
+        return DATABASE_PREFIX + id.toString().replace("-", "");
+    }
+
+    private static boolean uniqueViolation(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof PgException pg && "23505".equals(pg.getSqlState())
+                    || c instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failure tagged with the provisioning step it happened in. */
+    static final class StepFailure extends RuntimeException {
+        final ProvisioningStep step;
+
+        StepFailure(ProvisioningStep step, Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.step = step;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.keyhub.provisioning;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.schema.SchemaConfig;
+import dev.keyhub.servers.DatabaseAdmin;
+import dev.keyhub.servers.DbServers;
+
+/**
+ * Keeps {@code keyhub.provisioning.spares-per-server} tenant databases per server copied from the template
+ * ahead of demand. Provisioning claims one in the same statement that records the tenant, and the spare's
+ * id becomes the tenant's id, so the database needs neither a copy nor a rename on the request path.
+ * <p>
+ * A spare's row is written ({@code creating}) before its database exists and marked {@code ready} after, so
+ * a crash leaves a row to clean up, never a database nobody knows of. Spares of an older schema version than
+ * their server's template are dropped; a {@code creating} row older than {@code stale-after} is abandoned
+ * work and is dropped too. Several replicas share the work through an advisory lock.
+ */
+@ApplicationScoped
+public class Spares {
+
+    private static final Logger LOG = Logger.getLogger(Spares.class);
+    private static final long LOCK = 0x6b68_7370L; // "khsp"
+
+    private static final String RESERVE_SQL = """
+            WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS held)
+            INSERT INTO spare_databases (id, db_server_id, schema_version, state)
+            SELECT gen_random_uuid(), s.id, s.template_version, 'creating'
+            FROM lock, db_servers s
+            CROSS JOIN LATERAL generate_series(1, greatest(0, $1 - (
+                SELECT count(*) FROM spare_databases sd WHERE sd.db_server_id = s.id)::int))
+            WHERE lock.held AND s.status = 'active' AND s.template_version IS NOT NULL
+              AND (s.uses_catalog_connection OR s.credentials_ref = ANY($3::text[]))
+            RETURNING id, db_server_id""";
+
+    private static final String OBSOLETE_SQL = """
+            SELECT sd.id, sd.db_server_id FROM spare_databases sd JOIN db_servers s ON s.id = sd.db_server_id
+            WHERE (sd.state = 'ready' AND sd.schema_version IS DISTINCT FROM s.template_version)
+               OR (sd.state = 'creating' AND sd.created_at < now() - $1 * interval '1 second')""";
+
+    private final Pool catalog;
+    private final DbServers servers;
+    private final DatabaseAdmin databases;
+    private final Vertx vertx;
+    private final int target;
+    private final Duration interval;
+    private final Duration staleAfter;
+    private final String template;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private long timer = -1;
+
+    public Spares(Pool catalog, DbServers servers, DatabaseAdmin databases, Vertx vertx, ProvisioningConfig config, SchemaConfig schema) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.databases = databases;
+        this.vertx = vertx;
+        this.target = config.sparesPerServer();
+        this.interval = config.sparesInterval();
+        this.staleAfter = config.staleAfter();
+        this.template = schema.templateDatabase();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        timer = vertx.setPeriodic(10, Math.max(100, interval.toMillis()), id -> topUp());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        vertx.cancelTimer(timer);
+    }
+
+    /** Starts a top-up in the background unless one is running; called after a spare was claimed. */
+    public void topUp() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        dropObsolete().chain(this::create)
+                .onTermination().invoke(() -> running.set(false))
+                .subscribe().with(created -> {
+                    if (created > 0) {
+                        LOG.debugf("created %d spare tenant databases", created);
+                    }
+                }, e -> LOG.warnf(e, "Could not top up spare tenant databases: %s", e.getMessage()));
+    }
+
+    /** Creates the spares that are missing; returns how many were created. */
+    Uni<Integer> create() {
+        if (target <= 0) {
+            return Uni.createFrom().item(0);
+        }
+        return catalog.withTransaction(c -> c.preparedQuery(RESERVE_SQL).execute(Tuple.of(target, LOCK, servers.configuredCredentials())))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .onItem().transformToUniAndConcatenate(row -> createOne(row.getUUID(0), row.getString(1)))
+                .collect().asList().map(list -> (int) list.stream().filter(Boolean::booleanValue).count());
+    }
+
+    private Uni<Boolean> createOne(UUID id, String serverId) {
+        String database = ProvisioningService.databaseName(id);
+        return servers.address(serverId)
+                .chain(server -> databases.createFromTemplate(server, database, template)
+                        .chain(() -> catalog.preparedQuery("UPDATE spare_databases SET state = 'ready' WHERE id = $1")
+                                .execute(Tuple.of(id)))
+                        .replaceWith(true)
+                        .onFailure().call(e -> databases.dropIfExists(server, database)
+                                .chain(() -> delete(id)).onFailure().recoverWithNull()))
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warnf(e, "Could not create spare %s: %s", database, e.getMessage());
+                    return false;
+                });
+    }
+
+    /** Drops spares whose schema is outdated, and abandoned half-created ones. */
+    Uni<Void> dropObsolete() {
+        return catalog.preparedQuery(OBSOLETE_SQL).execute(Tuple.of(staleAfter.toSeconds()))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .onItem().transformToUniAndConcatenate(this::dropOne)
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> dropOne(Row row) {
+        UUID id = row.getUUID(0);
+        return servers.address(row.getString(1))
+                .chain(server -> databases.dropIfExists(server, ProvisioningService.databaseName(id)))
+                .chain(() -> delete(id))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> delete(UUID id) {
+        return catalog.preparedQuery("DELETE FROM spare_databases WHERE id = $1").execute(Tuple.of(id))
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,229 @@
+package dev.keyhub.provisioning;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.TenantSchema;
+import dev.keyhub.servers.DatabaseAdmin;
+import dev.keyhub.servers.DbServers;
+import dev.keyhub.tenancy.TenantDirectory;
+
+/**
+ * Suspending, resuming and deleting tenants, and looking at them from outside: stats and fleet health.
+ * <p>
+ * Deleting is soft by default: the tenant becomes DELETED at once (its API answers 410, its slug is free),
+ * its database is kept for {@code keyhub.provisioning.delete-grace} and then dropped by
+ * {@link ProvisioningRecovery}; {@code purge} drops it now. A state change invalidates this replica's cached
+ * lookups at once; other replicas see it within the cache's TTL.
+ */
+@ApplicationScoped
+public class TenantLifecycle {
+
+    private final Pool catalog;
+    private final TenantDirectory directory;
+    private final TenantPools pools;
+    private final DbServers servers;
+    private final DatabaseAdmin databases;
+    private final dev.keyhub.schema.TenantSchema tenantSchema;
+    private final Duration grace;
+    private final int healthConcurrency;
+    private final Duration healthTimeout;
+
+    public TenantLifecycle(Pool catalog, TenantDirectory directory, TenantPools pools, DbServers servers,
+            DatabaseAdmin databases, TenantSchema tenantSchema, ProvisioningConfig config) {
+        this.catalog = catalog;
+        this.directory = directory;
+        this.pools = pools;
+        this.servers = servers;
+        this.databases = databases;
+        this.tenantSchema = tenantSchema;
+        this.grace = config.deleteGrace();
+        this.healthConcurrency = config.healthConcurrency();
+        this.healthTimeout = config.healthTimeout();
+    }
+
+    /** ACTIVE → SUSPENDED; suspending a suspended tenant does nothing; 409 {@code invalid_state} otherwise. */
+    public Uni<Tenant> suspend(UUID id) {
+        return transition(id, TenantStatus.ACTIVE, TenantStatus.SUSPENDED);
+    }
+
+    /** SUSPENDED → ACTIVE; resuming an active tenant does nothing; 409 {@code invalid_state} otherwise. */
+    public Uni<Tenant> resume(UUID id) {
+        return transition(id, TenantStatus.SUSPENDED, TenantStatus.ACTIVE);
+    }
+
+    private Uni<Tenant> transition(UUID id, TenantStatus from, TenantStatus to) {
+        return catalog.preparedQuery("UPDATE tenants SET status = $3 WHERE id = $1 AND status = $2 RETURNING slug")
+                .execute(Tuple.of(id, from.name(), to.name()))
+                .chain(rows -> directory.byId(id).call(t -> {
+                    if (rows.size() == 0 && t.status != to) {
+                        throw ProblemException.conflict("invalid_state",
+                                "A tenant that is " + t.status + " cannot become " + to + ".");
+                    }
+                    return directory.forget(t.slug, id).chain(() -> to == TenantStatus.SUSPENDED ? pools.evict(id)
+                            : Uni.createFrom().voidItem());
+                }));
+    }
+
+    /**
+     * Deletes a tenant. Without {@code purge}, its database is kept for the grace period; with it, the
+     * database is dropped now (DELETING is recorded first, so a crash is finished by the recovery sweep).
+     * Deleting a deleted tenant again is harmless, and with {@code purge} drops a kept database. 409 for a
+     * tenant still being created.
+     */
+    public Uni<Tenant> delete(UUID id, boolean purge) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.status == TenantStatus.PROVISIONING) {
+                return Uni.createFrom().failure(ProblemException.conflict("tenant_not_ready",
+                        "The tenant is still being created."));
+            }
+            if (tenant.status == TenantStatus.DELETED && (!purge || tenant.purgedAt != null)) {
+                return Uni.createFrom().item(tenant);
+            }
+            Uni<Void> mark = tenant.status == TenantStatus.DELETED ? Uni.createFrom().voidItem()
+                    : catalog.preparedQuery(purge
+                            ? "UPDATE tenants SET status = 'DELETING' WHERE id = $1"
+                            : """
+                              UPDATE tenants SET status = 'DELETED', deleted_at = now(),
+                                     purge_after = now() + $2 * interval '1 second' WHERE id = $1""")
+                            .execute(purge ? Tuple.of(id) : Tuple.of(id, grace.toSeconds())).replaceWithVoid();
+            Uni<Void> drop = !purge ? Uni.createFrom().voidItem()
+                    : servers.address(tenant.dbServerId)
+                            .chain(server -> databases.dropIfExists(server, tenant.databaseName))
+                            .chain(() -> catalog.preparedQuery("""
+                                    UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()),
+                                           purged_at = now() WHERE id = $1""").execute(Tuple.of(id)))
+                            .replaceWithVoid();
+            return mark.chain(() -> directory.forget(tenant.slug, id))
+                    .chain(() -> pools.evict(id))
+                    .chain(() -> drop)
+                    .chain(() -> directory.forget(tenant.slug, id))
+                    .chain(() -> directory.byId(id));
+        });
+    }
+
+    public record Stats(UUID tenantId, TenantStatus status, String schemaVersion, long databaseSizeBytes,
+            int openConnections, long members) {
+    }
+
+    /** Size, connections, schema version and members of a tenant whose database exists; 410 once purged. */
+    public Uni<Stats> stats(UUID id) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.purgedAt != null || tenant.status == TenantStatus.PROVISIONING) {
+                return Uni.createFrom().failure(new ProblemException(410, "tenant_database_gone", "Gone",
+                        "The tenant has no database now."));
+            }
+            return servers.address(tenant.dbServerId).chain(server -> databases.onDatabase(server,
+                    tenant.databaseName, c -> c.preparedQuery("""
+                            SELECT pg_database_size(current_database()),
+                                   (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                                      AND pid <> pg_backend_pid())::int,
+                                   (SELECT count(*) FROM memberships WHERE left_at IS NULL)""").execute())
+                    .map(rows -> {
+                        var r = rows.iterator().next();
+                        return new Stats(id, tenant.status, tenant.schemaVersion, r.getLong(0), r.getInteger(1),
+                                r.getLong(2));
+                    }));
+        });
+    }
+
+    public record Schema(UUID tenantId, String version, String templateVersion, String newestRelease,
+            List<String> pendingChangesets, List<String> onlyInTenant, List<String> onlyInTemplate) {
+    }
+
+    /**
+     * The tenant's schema version, the changesets of the changelog it lacks, and its drift against its
+     * server's template: the columns, indexes and constraints that one has and the other has not. Runs
+     * Liquibase and two short connections on a worker thread.
+     */
+    public Uni<Schema> schema(UUID id) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.purgedAt != null || tenant.status == TenantStatus.PROVISIONING) {
+                return Uni.createFrom().failure(new ProblemException(410, "tenant_database_gone", "Gone",
+                        "The tenant has no database now."));
+            }
+            return catalog.preparedQuery("SELECT template_database, template_version FROM db_servers WHERE id = $1")
+                    .execute(Tuple.of(tenant.dbServerId))
+                    .chain(rows -> servers.address(tenant.dbServerId).chain(server -> Uni.createFrom().item(() -> {
+                        var row = rows.iterator().next();
+                        String template = row.getString(0);
+                        java.util.Set<String> mine = tenantSchema.shape(server, tenant.databaseName);
+                        java.util.Set<String> theirs = tenantSchema.shape(server, template);
+                        List<String> onlyMine = mine.stream().filter(x -> !theirs.contains(x)).toList();
+                        List<String> onlyTheirs = theirs.stream().filter(x -> !mine.contains(x)).toList();
+                        return new Schema(id, tenantSchema.version(server, tenant.databaseName), row.getString(1),
+                                tenantSchema.latest(), tenantSchema.pending(server, tenant.databaseName), onlyMine,
+                                onlyTheirs);
+                    }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())));
+        });
+    }
+
+    public record Probe(UUID tenantId, String slug, TenantStatus status, boolean reachable, Double latencyMs,
+            String error) {
+    }
+
+    public record Health(int total, int reachable, int unreachable, Double latencyP50Ms, Double latencyMaxMs,
+            long checkedInMs, List<Probe> tenants) {
+    }
+
+    /**
+     * Probes every active or suspended tenant's database with {@code SELECT 1} on a fresh connection (not
+     * through the pools, so the probe neither uses nor disturbs the budget), {@code health-concurrency} at a
+     * time, each bounded by {@code health-timeout}.
+     */
+    public Uni<Health> health() {
+        long start = System.nanoTime();
+        return catalog.query("""
+                SELECT id, slug, status, db_server_id, database_name FROM tenants
+                WHERE status IN ('ACTIVE', 'SUSPENDED') ORDER BY slug""").execute()
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .onItem().transformToUni(row -> probe(row.getUUID(0), row.getString(1),
+                        TenantStatus.valueOf(row.getString(2)), row.getString(3), row.getString(4)))
+                .merge(healthConcurrency)
+                .collect().asList()
+                .map(probes -> {
+                    List<Probe> sorted = probes.stream().sorted(Comparator.comparing(Probe::slug)).toList();
+                    List<Double> latencies = sorted.stream().filter(Probe::reachable).map(Probe::latencyMs).sorted().toList();
+                    int reachable = latencies.size();
+                    return new Health(sorted.size(), reachable, sorted.size() - reachable,
+                            latencies.isEmpty() ? null : latencies.get((latencies.size() - 1) / 2),
+                            latencies.isEmpty() ? null : latencies.get(latencies.size() - 1),
+                            Duration.ofNanos(System.nanoTime() - start).toMillis(), sorted);
+                });
+    }
+
+    private Uni<Probe> probe(UUID id, String slug, TenantStatus status, String serverId, String database) {
+        long t0 = System.nanoTime();
+        return servers.address(serverId)
+                .chain(server -> databases.onDatabase(server, database, c -> c.query("SELECT 1").execute()))
+                .ifNoItem().after(healthTimeout).fail()
+                .map(ok -> new Probe(id, slug, status, true, (System.nanoTime() - t0) / 1e6, null))
+                .onFailure().recoverWithItem(e -> new Probe(id, slug, status, false, null, reason(e)));
+    }
+
+    private static String reason(Throwable e) {
+        if (e instanceof io.smallrye.mutiny.TimeoutException) {
+            return "timeout";
+        }
+        if (e instanceof DbServers.Unconfigured) {
+            return "server_unconfigured";
+        }
+        if (e instanceof io.vertx.pgclient.PgException pg) {
+            return "3D000".equals(pg.getSqlState()) ? "database_missing" : "database_error";
+        }
+        return "unreachable";
+    }
+}

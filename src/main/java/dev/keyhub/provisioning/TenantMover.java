@@ -1,0 +1,237 @@
+package dev.keyhub.provisioning;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyOut;
+import org.postgresql.core.BaseConnection;
+
+import dev.keyhub.catalog.DbServer;
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.pools.TenantPools;
+import dev.keyhub.servers.DatabaseAdmin;
+import dev.keyhub.servers.DbServers;
+import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.tenancy.TenantDirectory;
+
+/**
+ * Moves a tenant's database to another server. The tenant is read-only meanwhile (writes get 503): its
+ * database is created on the target from the target's template (which must be at the tenant's version),
+ * every table is streamed across with {@code COPY} in one transaction, the row counts of every table are
+ * compared, and only then is routing switched and the old copy dropped. A failure before the switch drops
+ * the new copy and leaves the tenant where it was; {@code moving_to} in the catalog lets the recovery
+ * sweep finish the clean-up after a crash. Blocking: runs on a worker thread.
+ */
+@ApplicationScoped
+public class TenantMover {
+
+    private static final Logger LOG = Logger.getLogger(TenantMover.class);
+
+    private final DataSource catalog;
+    private final DbServers servers;
+    private final TenantDirectory directory;
+    private final TenantPools pools;
+
+    public TenantMover(DataSource catalog, DbServers servers, TenantDirectory directory, TenantPools pools) {
+        this.catalog = catalog;
+        this.servers = servers;
+        this.directory = directory;
+        this.pools = pools;
+    }
+
+    private record Source(String slug, String database, String version, DbServer from) {
+    }
+
+    /** Moves the tenant to {@code target}; returns the number of rows copied. */
+    public long move(UUID tenant, String target) throws SQLException {
+        Source source = source(tenant);
+        DbServer to = server(target);
+        if (to == null || !"active".equals(to.status)) {
+            throw ProblemException.badRequest("unknown_server", "No active database server '" + target + "'.");
+        }
+        if (to.id.equals(source.from().id)) {
+            throw ProblemException.conflict("same_server", "The tenant already lives on '" + target + "'.");
+        }
+        if (!source.version().equals(to.templateVersion)) {
+            throw ProblemException.conflict("version_mismatch", "The tenant is at " + source.version()
+                    + " but the target's template at " + to.templateVersion + "; migrate first.");
+        }
+        ServerAddress fromAddress = servers.addressOf(source.from());
+        ServerAddress toAddress = servers.addressOf(to);
+        begin(tenant, to.id, source.slug());
+        long rows;
+        try {
+            execute(toAddress, toAddress.maintenanceDb(), "CREATE DATABASE " + DatabaseAdmin.quoteIdentifier(source.database())
+                    + " TEMPLATE " + DatabaseAdmin.quoteIdentifier(to.templateDatabase));
+            rows = copy(fromAddress, toAddress, source.database());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf(e, "Moving tenant %s to %s failed: %s", tenant, target, e.getMessage());
+            dropQuietly(toAddress, source.database());
+            end(tenant, null, source.slug());
+            throw e instanceof ProblemException p ? p
+                    : new ProblemException(500, "move_failed", "Move failed",
+                            "The tenant could not be copied to '" + target + "'; it stays where it was.");
+        }
+        end(tenant, to.id, source.slug());
+        pools.evict(tenant).await().indefinitely();
+        dropQuietly(fromAddress, source.database());
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE tenants SET moving_from = NULL WHERE id = ?")) {
+            ps.setObject(1, tenant);
+            ps.executeUpdate();
+        }
+        return rows;
+    }
+
+    /** Streams every table across in one target transaction, then compares row counts before committing. */
+    private static long copy(ServerAddress from, ServerAddress to, String database) throws SQLException {
+        try (Connection src = connect(from, database); Connection dst = connect(to, database)) {
+            src.setAutoCommit(false);
+            src.createStatement().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            dst.setAutoCommit(false);
+            CopyManager out = new CopyManager(src.unwrap(BaseConnection.class));
+            CopyManager in = new CopyManager(dst.unwrap(BaseConnection.class));
+            long total = 0;
+            for (String table : tables(src)) {
+                String name = DatabaseAdmin.quoteIdentifier(table);
+                CopyOut reader = out.copyOut("COPY (SELECT * FROM " + name + ") TO STDOUT (FORMAT binary)");
+                CopyIn writer = in.copyIn("COPY " + name + " FROM STDIN (FORMAT binary)");
+                byte[] chunk;
+                while ((chunk = reader.readFromCopy()) != null) {
+                    writer.writeToCopy(chunk, 0, chunk.length);
+                }
+                long copied = writer.endCopy();
+                long expected = count(src, name);
+                if (copied != expected || count(dst, name) != expected) {
+                    throw new SQLException("row count of " + table + " differs after the copy");
+                }
+                total += copied;
+            }
+            dst.commit();
+            src.commit();
+            return total;
+        }
+    }
+
+    /** The tenant's tables (partitioned tables as one), in an order where referenced tables come first. */
+    private static List<String> tables(Connection c) throws SQLException {
+        List<String> ordered = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                WITH RECURSIVE t AS (
+                    SELECT oid, relname FROM pg_class
+                    WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition
+                      AND relname NOT LIKE 'databasechangelog%'),
+                deps AS (
+                    SELECT t.oid, 0 AS depth FROM t
+                    UNION ALL
+                    SELECT f.conrelid, d.depth + 1 FROM pg_constraint f JOIN deps d ON f.confrelid = d.oid
+                    WHERE f.contype = 'f' AND f.conrelid <> f.confrelid AND d.depth < 20)
+                SELECT t.relname FROM t JOIN deps ON deps.oid = t.oid
+                GROUP BY t.relname ORDER BY max(deps.depth), t.relname""")) {
+            while (rs.next()) {
+                ordered.add(rs.getString(1));
+            }
+        }
+        return ordered;
+    }
+
+    private static long count(Connection c, String quotedTable) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quotedTable)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private Source source(UUID tenant) throws SQLException {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT t.slug, t.database_name, t.schema_version, t.status, t.moving_to, t.db_server_id
+                FROM tenants t WHERE t.id = ?""")) {
+            ps.setObject(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw ProblemException.notFound("tenant_not_found", "No tenant " + tenant + ".");
+                }
+                String status = rs.getString(4);
+                if (!"ACTIVE".equals(status) && !"SUSPENDED".equals(status)) {
+                    throw ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be moved.");
+                }
+                if (rs.getString(5) != null) {
+                    throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
+                }
+                return new Source(rs.getString(1), rs.getString(2), rs.getString(3), server(rs.getString(6)));
+            }
+        }
+    }
+
+    private DbServer server(String id) throws SQLException {
+        try (Connection c = catalog.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? DbServer.fromRow(rs) : null;
+            }
+        }
+    }
+
+    /** Records the move and makes the tenant read-only; pools are closed so no write is left in flight. */
+    private void begin(UUID tenant, String target, String slug) throws SQLException {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE tenants SET moving_to = ?, migrating = true WHERE id = ? AND moving_to IS NULL")) {
+            ps.setString(1, target);
+            ps.setObject(2, tenant);
+            if (ps.executeUpdate() == 0) {
+                throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
+            }
+        }
+        directory.forget(slug, tenant).await().indefinitely();
+        pools.evict(tenant).await().indefinitely();
+    }
+
+    /** Ends the move: switches routing to {@code movedTo} if given, and lets the tenant take writes again. */
+    private void end(UUID tenant, String movedTo, String slug) throws SQLException {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
+                """
+                UPDATE tenants SET moving_from = CASE WHEN ?::text IS NULL THEN NULL ELSE db_server_id END,
+                       db_server_id = coalesce(?, db_server_id), moving_to = NULL, migrating = false
+                WHERE id = ?""")) {
+            ps.setString(1, movedTo);
+            ps.setString(2, movedTo);
+            ps.setObject(3, tenant);
+            ps.executeUpdate();
+        }
+        directory.forget(slug, tenant).await().indefinitely();
+    }
+
+    private static void dropQuietly(ServerAddress server, String database) {
+        try {
+            execute(server, server.maintenanceDb(), "DROP DATABASE IF EXISTS " + DatabaseAdmin.quoteIdentifier(database)
+                    + " WITH (FORCE)");
+        } catch (SQLException e) {
+            LOG.warnf(e, "Could not drop %s on %s: %s", database, server, e.getMessage());
+        }
+    }
+
+    private static void execute(ServerAddress server, String database, String sql) throws SQLException {
+        try (Connection c = connect(server, database); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static Connection connect(ServerAddress server, String database) throws SQLException {
+        return DriverManager.getConnection(server.jdbcUrl(database), server.user(), server.password());
+    }
+}

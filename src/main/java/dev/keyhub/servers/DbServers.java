@@ -1,0 +1,108 @@
+package dev.keyhub.servers;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+
+import dev.keyhub.catalog.DbServer;
+
+/**
+ * Resolves database servers (rows of {@code db_servers}) to addresses with credentials. Servers change
+ * rarely, so their addresses are kept in memory once looked up.
+ */
+@ApplicationScoped
+public class DbServers {
+
+    private final CredentialsConfig config;
+    private final Pool catalog;
+    private final String catalogUrl;
+    private final String catalogUser;
+    private final String catalogPassword;
+    private final Map<String, ServerAddress> known = new ConcurrentHashMap<>();
+
+    public DbServers(CredentialsConfig config, Pool catalog,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String catalogUrl,
+            @ConfigProperty(name = "quarkus.datasource.username") String catalogUser,
+            @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword) {
+        this.config = config;
+        this.catalog = catalog;
+        this.catalogUrl = catalogUrl;
+        this.catalogUser = catalogUser;
+        this.catalogPassword = catalogPassword;
+    }
+
+    /** The address of a registered server; fails with {@link IllegalStateException} for an unknown one. */
+    public Uni<ServerAddress> address(String serverId) {
+        ServerAddress cached = known.get(serverId);
+        if (cached != null) {
+            return Uni.createFrom().item(cached);
+        }
+        return catalog.preparedQuery("""
+                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
+                FROM db_servers WHERE id = $1""").execute(Tuple.of(serverId)).map(rows -> {
+            if (rows.size() == 0) {
+                throw new IllegalStateException("unknown database server " + serverId);
+            }
+            Row r = rows.iterator().next();
+            DbServer server = new DbServer();
+            server.id = r.getString(0);
+            server.host = r.getString(1);
+            server.port = r.getInteger(2);
+            server.maintenanceDb = r.getString(3);
+            server.usesCatalogConnection = r.getBoolean(4);
+            server.credentialsRef = r.getString(5);
+            ServerAddress address = addressOf(server);
+            known.put(serverId, address);
+            return address;
+        });
+    }
+
+    /** The address of a server row, without consulting the catalog. */
+    public ServerAddress addressOf(DbServer server) {
+        if (server.usesCatalogConnection) {
+            PgConnectOptions catalog = PgConnectOptions.fromUri(catalogUrl.replaceFirst("^vertx-reactive:", ""));
+            return new ServerAddress(catalog.getHost(), catalog.getPort(), catalogUser, catalogPassword,
+                    server.maintenanceDb);
+        }
+        CredentialsConfig.Credentials credentials = config.byReference().get(server.credentialsRef);
+        if (credentials == null) {
+            throw new Unconfigured(server);
+        }
+        return new ServerAddress(server.host, server.port, credentials.username(), credentials.password(),
+                server.maintenanceDb);
+    }
+
+    /**
+     * The credential references configured ({@code keyhub.credentials.<ref>.*}): a server registered
+     * with any other cannot be reached by this replica, so no tenant is placed on it.
+     */
+    public String[] configuredCredentials() {
+        return config.byReference().keySet().toArray(String[]::new);
+    }
+
+    /**
+     * A registered server whose credential reference has no credentials in this replica's configuration
+     * (removed since it was registered, or not given to this replica). Its tenants answer 503 until it is
+     * configured again; KeyHub itself keeps running.
+     */
+    public static final class Unconfigured extends IllegalStateException {
+        public Unconfigured(DbServer server) {
+            super("no credentials are configured for database server " + server.id + ": set keyhub.credentials."
+                    + server.credentialsRef + ".username and .password");
+        }
+    }
+
+    /** Forgets a cached address, after a server was changed. */
+    public void forget(String serverId) {
+        known.remove(serverId);
+    }
+}
