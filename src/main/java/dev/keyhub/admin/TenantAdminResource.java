@@ -38,6 +38,7 @@ import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.PageView;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.common.Slug;
 import dev.keyhub.provisioning.CreateTenantRequest;
 import dev.keyhub.provisioning.ProvisioningService;
 import dev.keyhub.provisioning.TenantLifecycle;
@@ -167,9 +168,7 @@ public class TenantAdminResource {
 
     /** Body of POST /admin/tenants/{id}/clone. */
     public record CloneRequest(
-            @NotNull @Size(min = 3, max = 63) @jakarta.validation.constraints.Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
-                    message = "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit")
-            String slug,
+            @NotNull @Slug String slug,
             @jakarta.validation.constraints.NotBlank @Size(max = 200) String name) {
     }
 

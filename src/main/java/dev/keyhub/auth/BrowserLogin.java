@@ -43,9 +43,12 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
+import dev.keyhub.tenancy.NewMember;
+import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenancyConfig;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantClaim;
@@ -64,7 +67,7 @@ public class BrowserLogin {
 
     private static final Logger LOG = Logger.getLogger(BrowserLogin.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+    private static final Pattern SLUG = Pattern.compile(Slug.PATTERN);
 
     private final Pool catalog;
     private final TenantDirectory directory;
@@ -264,11 +267,8 @@ public class BrowserLogin {
                     throw ProblemException.forbidden("not_a_member",
                             "You are not a member of this tenant; ask one of its admins for a join code.");
                 }
-                return tx.preparedQuery("""
-                        WITH u AS (INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id),
-                             i AS (INSERT INTO user_identities (user_id, provider, provider_sub) SELECT id, $3, $4 FROM u),
-                             m AS (INSERT INTO memberships (user_id, role) SELECT id, 'member' FROM u)
-                        SELECT id FROM u""").execute(Tuple.of(email, name, issuer, subject))
+                return tx.preparedQuery(NewMember.INSERT_RETURNING_ID)
+                        .execute(NewMember.params(email, name, issuer, subject, Role.MEMBER))
                         .chain(() -> member(tx, subject));
             });
         }));

@@ -41,9 +41,11 @@ public class Tenant {
     public OffsetDateTime purgeAfter;
     @Column(name = "purged_at")
     public OffsetDateTime purgedAt;
-    public boolean migrating;
+    @Enumerated(EnumType.STRING)
+    @Column(name = "frozen_for")
+    public Freeze frozenFor;
 
     public TenantRef ref() {
-        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion, migrating);
+        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion, frozenFor);
     }
 }

@@ -24,27 +24,34 @@ public final class DatabaseFailures {
     }
 
     /**
-     * The server could not be reached, refused connections or went away: connection errors (class 08), too
-     * many connections, shutdown and recovery states, refused or timed-out connects, closed connections.
+     * The database could not be used right now, for a reason that may pass: connection errors (class 08), too
+     * many connections (53300), shutdown and recovery states (57P01 to 57P03), a database not accepting
+     * connections (55000: briefly, while a clone copies it), refused or timed-out connects, closed connections,
+     * a pool with no connection free in time. The one list: every caller that answers 503 for an unreachable
+     * database asks here.
      */
     public static boolean unreachable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             String state = state(c);
             if (state != null && (state.startsWith("08") || state.equals("53300") || state.equals("57P01")
-                    || state.equals("57P02") || state.equals("57P03"))) {
+                    || state.equals("57P02") || state.equals("57P03") || state.equals("55000"))) {
                 return true;
             }
             if (c instanceof java.net.ConnectException
                     || c instanceof io.netty.channel.ConnectTimeoutException
                     || c instanceof io.vertx.core.impl.NoStackTraceTimeoutException
-                    // a pool that had no connection free in time
-                    || c instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(c.getMessage())
+                    || timedOutInPool(c)
                     || c.getClass().getSimpleName().equals("ClosedConnectionException")
                     || c.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A Vert.x pool had no connection free in time: the SQL client fails such a request with a bare "Timeout". */
+    public static boolean timedOutInPool(Throwable t) {
+        return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
     }
 
     /** The problem for a tenant whose database does not exist on its server: waiting will not bring it back. */

@@ -21,6 +21,7 @@ import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.NewMember;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantContext;
@@ -199,12 +200,8 @@ public class JoinCodeService {
     }
 
     private static Uni<UUID> newMember(SqlConnection tx, TenantAccess.Caller caller, String email, String role) {
-        return tx.preparedQuery("""
-                WITH u AS (INSERT INTO users (email) VALUES ($1) RETURNING id),
-                     i AS (INSERT INTO user_identities (user_id, provider, provider_sub) SELECT id, $2, $3 FROM u),
-                     m AS (INSERT INTO memberships (user_id, role) SELECT id, $4 FROM u)
-                SELECT id FROM u""")
-                .execute(Tuple.of(email, caller.issuer(), caller.subject(), role))
+        return tx.preparedQuery(NewMember.INSERT_RETURNING_ID)
+                .execute(NewMember.params(email, null, caller.issuer(), caller.subject(), Role.fromWire(role)))
                 .map(rows -> rows.iterator().next().getUUID(0))
                 .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
                 .transform(e -> ProblemException.conflict("email_in_use",

@@ -73,15 +73,15 @@ public class MembershipService {
     public Uni<MemberView> changeRole(TenantContext ctx, UUID userId, Role role) {
         ctx.require(Role.ADMIN);
         return pools.withTransaction(ctx.tenant(), tx -> find(tx, userId).chain(member -> {
-            if (member.role().equals(role.wireName())) {
+            if (member.role() == role) {
                 return Uni.createFrom().item(member);
             }
-            Uni<Void> guard = Role.ADMIN.wireName().equals(member.role()) ? keepAnAdmin(tx, userId) : Uni.createFrom().voidItem();
+            Uni<Void> guard = member.role() == Role.ADMIN ? keepAnAdmin(tx, userId) : Uni.createFrom().voidItem();
             return guard
                     .chain(() -> tx.preparedQuery("UPDATE memberships SET role = $2 WHERE user_id = $1 AND left_at IS NULL")
                             .execute(Tuple.of(userId, role.wireName())))
                     .chain(() -> audit.record(tx, ctx, "member.role_changed", "user", userId,
-                            new JsonObject().put("from", member.role()).put("to", role.wireName())))
+                            new JsonObject().put("from", member.role().wireName()).put("to", role.wireName())))
                     .chain(() -> find(tx, userId));
         }));
     }
@@ -93,14 +93,14 @@ public class MembershipService {
             ctx.require(Role.ADMIN);
         }
         return pools.withTransaction(ctx.tenant(), tx -> find(tx, userId).chain(member -> {
-            Uni<Void> guard = Role.ADMIN.wireName().equals(member.role()) ? keepAnAdmin(tx, userId) : Uni.createFrom().voidItem();
+            Uni<Void> guard = member.role() == Role.ADMIN ? keepAnAdmin(tx, userId) : Uni.createFrom().voidItem();
             return guard
                     .chain(() -> tx.preparedQuery("UPDATE memberships SET left_at = now() WHERE user_id = $1 AND left_at IS NULL")
                             .execute(Tuple.of(userId)))
                     .chain(() -> tx.preparedQuery("UPDATE sessions SET revoked = true WHERE user_id = $1 AND NOT revoked")
                             .execute(Tuple.of(userId)))
                     .chain(() -> audit.record(tx, ctx, self ? "member.left" : "member.removed", "user", userId,
-                            new JsonObject().put("role", member.role())));
+                            new JsonObject().put("role", member.role().wireName())));
         }));
     }
 

@@ -10,6 +10,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import dev.keyhub.common.Slug;
+
 /**
  * Body of {@code POST /admin/migrations}. Every field is optional: the defaults roll the newest release out
  * to every active and suspended tenant, one canary first, four at a time, halting at the first failure.
@@ -26,7 +28,6 @@ public record MigrationRequest(
 
     /** Which tenants: by id or slug; none given means all active and suspended tenants. */
     public record Selector(@Size(max = 10_000) List<@NotNull UUID> ids,
-            @Size(max = 10_000) List<@NotNull @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,61}[a-z0-9]",
-                    message = "must be a tenant slug") String> slugs) {
+            @Size(max = 10_000) List<@NotNull @Slug String> slugs) {
     }
 }

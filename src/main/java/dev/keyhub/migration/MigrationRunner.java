@@ -115,7 +115,7 @@ public class MigrationRunner {
                 WITH stale AS (
                     UPDATE migration_tasks SET state = 'PENDING', claimed_by = NULL
                     WHERE state = 'RUNNING' AND claimed_at < now() - ? * interval '1 millisecond' RETURNING tenant_id)
-                UPDATE tenants SET migrating = false WHERE id IN (SELECT tenant_id FROM stale)""",
+                UPDATE tenants SET frozen_for = NULL WHERE id IN (SELECT tenant_id FROM stale) AND frozen_for = 'MIGRATION'""",
                 config.staleAfter().toMillis());
     }
 
@@ -132,7 +132,7 @@ public class MigrationRunner {
         return jobs;
     }
 
-    private record Job(UUID id, String state, Direction direction, String target, boolean dryRunOnly, String onError,
+    private record Job(UUID id, JobState state, Direction direction, String target, boolean dryRunOnly, ErrorPolicy onError,
             int maxFailures, int wave, boolean selected, int concurrency) {
     }
 
@@ -168,7 +168,7 @@ public class MigrationRunner {
             inTransaction(c, () -> {
                 Job job = lockJob(c, id);
                 if (job != null) {
-                    if ("DRY_RUN".equals(job.state())) {
+                    if (job.state() == JobState.DRY_RUN) {
                         afterDryRun(c, job);
                     } else {
                         afterWave(c, job);
@@ -219,8 +219,9 @@ public class MigrationRunner {
                 if (!rs.next()) {
                     return null;
                 }
-                return new Job(id, rs.getString(1), Direction.valueOf(rs.getString(2).toUpperCase()), rs.getString(3),
-                        rs.getBoolean(4), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getBoolean(8), rs.getInt(9));
+                return new Job(id, JobState.valueOf(rs.getString(1)), Direction.fromWire(rs.getString(2)), rs.getString(3),
+                        rs.getBoolean(4), ErrorPolicy.fromWire(rs.getString(5)), rs.getInt(6), rs.getInt(7), rs.getBoolean(8),
+                        rs.getInt(9));
             }
         }
     }
@@ -231,17 +232,17 @@ public class MigrationRunner {
         }
         long failed = count(c, job.id(), "phase = 'dry_run' AND state = 'FAILED'");
         if (failed > 0) {
-            finish(c, job.id(), "FAILED", "The dry run failed on " + failed + " tenant(s); nothing was applied.");
+            finish(c, job.id(), JobState.FAILED, "The dry run failed on " + failed + " tenant(s); nothing was applied.");
             return;
         }
         if (job.dryRunOnly()) {
-            finish(c, job.id(), "SUCCEEDED", "The dry run passed on every tenant; nothing was applied (dryRun).");
+            finish(c, job.id(), JobState.SUCCEEDED, "The dry run passed on every tenant; nothing was applied (dryRun).");
             return;
         }
         try {
             moveTemplates(c, job);
         } catch (RuntimeException e) {
-            finish(c, job.id(), "FAILED", "The template could not be migrated; no tenant was changed: " + e.getMessage());
+            finish(c, job.id(), JobState.FAILED, "The template could not be migrated; no tenant was changed: " + e.getMessage());
             return;
         }
         execute(c, "UPDATE migration_jobs SET state = 'RUNNING', current_wave = coalesce((SELECT min(wave) FROM migration_tasks "
@@ -270,9 +271,9 @@ public class MigrationRunner {
 
     private void afterWave(Connection c, Job job) throws SQLException {
         long failed = count(c, job.id(), "phase = 'apply' AND state = 'FAILED'");
-        if (("halt".equals(job.onError()) && failed > 0) || failed > job.maxFailures()) {
-            finish(c, job.id(), "HALTED", failed + " task(s) failed (allowed: " + ("halt".equals(job.onError()) ? 0
-                    : job.maxFailures()) + "); tenants not yet migrated were left at their version. Fix the cause and retry.");
+        int allowed = job.onError().allowed(job.maxFailures());
+        if (failed > allowed) {
+            finish(c, job.id(), JobState.HALTED, failed + " task(s) failed (allowed: " + allowed + "); tenants not yet migrated were left at their version. Fix the cause and retry.");
             return;
         }
         if (count(c, job.id(), "phase = 'apply' AND state = 'RUNNING'") > 0
@@ -288,7 +289,7 @@ public class MigrationRunner {
             execute(c, "UPDATE migration_jobs SET current_wave = ? WHERE id = ?", job.wave() + 1, job.id());
             return;
         }
-        finish(c, job.id(), failed > 0 ? "FAILED" : "SUCCEEDED",
+        finish(c, job.id(), failed > 0 ? JobState.FAILED : JobState.SUCCEEDED,
                 failed > 0 ? failed + " task(s) failed; the other tenants are at " + job.target() + "." : null);
     }
 
@@ -318,15 +319,16 @@ public class MigrationRunner {
         }
     }
 
-    private static void finish(Connection c, UUID job, String state, String reason) throws SQLException {
-        execute(c, "UPDATE migration_jobs SET state = ?, reason = ?, finished_at = now() WHERE id = ?", state, reason, job);
-        if (!"HALTED".equals(state)) {
+    private static void finish(Connection c, UUID job, JobState state, String reason) throws SQLException {
+        execute(c, "UPDATE migration_jobs SET state = ?, reason = ?, finished_at = now() WHERE id = ?", state.name(), reason,
+                job);
+        if (state != JobState.HALTED) {
             execute(c, "UPDATE migration_tasks SET state = 'SKIPPED' WHERE job_id = ? AND state = 'PENDING'", job);
         }
     }
 
     /** A claimed task with everything needed to run it. */
-    private record Task(UUID id, UUID job, UUID tenant, String phase, String slug, String database, DbServer server,
+    private record Task(UUID id, UUID job, UUID tenant, Phase phase, String slug, String database, DbServer server,
             Direction direction, String tag) {
     }
 
@@ -347,7 +349,7 @@ public class MigrationRunner {
                 WHERE id IN (SELECT id FROM pick)
                 RETURNING id, job_id, tenant_id, phase),
             frozen AS (
-                UPDATE tenants SET migrating = true
+                UPDATE tenants SET frozen_for = coalesce(frozen_for, 'MIGRATION')
                 WHERE id IN (SELECT tenant_id FROM claimed WHERE phase = 'apply') RETURNING id)
             """;
 
@@ -356,7 +358,7 @@ public class MigrationRunner {
         while (rs.next()) {
             DbServer s = DbServer.addressFromRow(rs, 9);
             tasks.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                    rs.getString(4), rs.getString(5), rs.getString(6), s, Direction.valueOf(rs.getString(7).toUpperCase()),
+                    Phase.fromWire(rs.getString(4)), rs.getString(5), rs.getString(6), s, Direction.fromWire(rs.getString(7)),
                     rs.getString(8)));
         }
         return tasks;
@@ -425,23 +427,23 @@ public class MigrationRunner {
     /** Runs one task; answers the task claimed next in the same statement as this one's outcome, or null. */
     private Task run(Task task) throws SQLException {
         ServerAddress address = servers.addressOf(task.server());
-        if ("dry_run".equals(task.phase())) {
+        if (task.phase() == Phase.DRY_RUN) {
             try {
                 schema.dryRun(address, task.database(), task.direction(), task.tag());
-                return done(task, "SUCCEEDED", null, null, null);
+                return done(task, TaskState.SUCCEEDED, null, null, null);
             } catch (RuntimeException e) {
-                return done(task, "FAILED", null, null, e.getMessage());
+                return done(task, TaskState.FAILED, null, null, e.getMessage());
             }
         }
         // The claim marked the tenant as migrating; drop this replica's cached copy so writes stop at once.
         directory.forget(task.slug(), task.tenant()).await().indefinitely();
         try {
             TenantSchema.Outcome outcome = schema.apply(address, task.database(), task.direction(), task.tag());
-            return done(task, "SUCCEEDED", outcome.from(), outcome.to(), null);
+            return done(task, TaskState.SUCCEEDED, outcome.from(), outcome.to(), null);
         } catch (TenantSchema.MigrationFailure e) {
-            return done(task, "FAILED", e.from(), e.reached(), e.getMessage());
+            return done(task, TaskState.FAILED, e.from(), e.reached(), e.getMessage());
         } catch (RuntimeException e) {
-            return done(task, "FAILED", null, null, e.getMessage());
+            return done(task, TaskState.FAILED, null, null, e.getMessage());
         }
     }
 
@@ -451,8 +453,8 @@ public class MigrationRunner {
      * recorded version as it was. Nothing is claimed after a failure, nor in a phase that has seen an apply
      * failure: the ticker weighs failures first (a halting job must not start more tenants).
      */
-    private Task done(Task task, String state, String from, String to, String error) throws SQLException {
-        boolean dryRun = "dry_run".equals(task.phase());
+    private Task done(Task task, TaskState state, String from, String to, String error) throws SQLException {
+        boolean dryRun = task.phase() == Phase.DRY_RUN;
         List<Task> next;
         try (Connection c = catalog.getConnection()) {
             next = inTransaction(c, () -> {
@@ -468,7 +470,8 @@ public class MigrationRunner {
                                    to_version = ?, error = ?, finished_at = now()
                             WHERE id = ? AND claimed_by = ? RETURNING tenant_id, phase),
                         thawed AS (
-                            UPDATE tenants SET migrating = false, schema_version = coalesce(?, schema_version)
+                            UPDATE tenants SET frozen_for = nullif(frozen_for, 'MIGRATION'),
+                                   schema_version = coalesce(?, schema_version)
                             WHERE id IN (SELECT tenant_id FROM done WHERE phase = 'apply') RETURNING id),
                         pick AS (
                             SELECT t.id FROM migration_tasks t JOIN migration_jobs j ON j.id = t.job_id
@@ -480,7 +483,7 @@ public class MigrationRunner {
                             ORDER BY t.wave, t.id LIMIT 1
                             FOR UPDATE OF t SKIP LOCKED),
                         """ + CLAIM_PICKED + CLAIMED_TASKS)) {
-                    ps.setString(1, state);
+                    ps.setString(1, state.name());
                     ps.setString(2, from);
                     ps.setString(3, to);
                     ps.setString(4, error);
@@ -488,7 +491,7 @@ public class MigrationRunner {
                     ps.setString(6, instance);
                     ps.setString(7, to);
                     ps.setObject(8, task.job());
-                    ps.setBoolean(9, "SUCCEEDED".equals(state));
+                    ps.setBoolean(9, state == TaskState.SUCCEEDED);
                     ps.setString(10, instance);
                     try (ResultSet rs = ps.executeQuery()) {
                         return tasks(rs);

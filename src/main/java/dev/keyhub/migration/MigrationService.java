@@ -18,6 +18,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
 
 /**
@@ -47,10 +48,10 @@ public class MigrationService {
             return Uni.createFrom().failure(ProblemException.badRequest("unknown_target",
                     "No release '" + target + "' in the tenant changelog; releases: " + String.join(", ", tags)));
         }
-        String direction = request.direction() == null ? "update" : request.direction();
+        Direction direction = request.direction() == null ? Direction.UPDATE : Direction.fromWire(request.direction());
         int concurrency = request.concurrency() == null ? 4 : request.concurrency();
         int canary = request.canary() == null ? 1 : request.canary();
-        String onError = request.onError() == null ? "halt" : request.onError();
+        ErrorPolicy onError = request.onError() == null ? ErrorPolicy.HALT : ErrorPolicy.fromWire(request.onError());
         int maxFailures = request.maxFailures() == null ? 0 : request.maxFailures();
         boolean dryRunOnly = Boolean.TRUE.equals(request.dryRun());
         List<UUID> ids = request.tenants() == null || request.tenants().ids() == null ? List.of() : request.tenants().ids();
@@ -71,8 +72,8 @@ public class MigrationService {
                     return tx.preparedQuery("INSERT INTO migration_jobs (id, direction, target, state, dry_run_only, "
                             + "concurrency, canary, on_error, max_failures, selector, created_by) "
                             + "VALUES ($1, $2, $3, 'DRY_RUN', $4, $5, $6, $7, $8, $9, $10)")
-                            .execute(Tuple.tuple(Arrays.asList(id, direction, target, dryRunOnly, concurrency, canary,
-                                    onError, maxFailures, selector, actor)));
+                            .execute(Tuple.tuple(Arrays.asList(id, direction.wireName(), target, dryRunOnly, concurrency,
+                                    canary, onError.wireName(), maxFailures, selector, actor)));
                 })
                 .chain(() -> tasks(tx, id, target, all, ids, slugs, canary)))
                 .chain(() -> get(id, false));
@@ -120,7 +121,7 @@ public class MigrationService {
     /** Pauses a job in dry run or running: no new tasks start; running ones finish. */
     public Uni<JobView> pause(UUID id) {
         return change(id, "UPDATE migration_jobs SET paused_from = state, state = 'PAUSED' "
-                + "WHERE id = $1 AND state IN ('DRY_RUN', 'RUNNING')", "PAUSED");
+                + "WHERE id = $1 AND state IN ('DRY_RUN', 'RUNNING')", "paused");
     }
 
     public Uni<JobView> resume(UUID id) {
@@ -176,17 +177,22 @@ public class MigrationService {
         Map<String, Long> apply = new LinkedHashMap<>();
         double avgSeconds = 0;
         for (Row r : rows) {
-            ("dry_run".equals(r.getString(0)) ? dry : apply).put(r.getString(1), r.getLong(2));
-            if ("apply".equals(r.getString(0)) && r.getValue(3) != null) {
+            Phase phase = Phase.fromWire(r.getString(0));
+            (phase == Phase.DRY_RUN ? dry : apply).put(r.getString(1), r.getLong(2));
+            if (phase == Phase.APPLY && r.getValue(3) != null) {
                 avgSeconds = ((Number) r.getValue(3)).doubleValue();
             }
         }
         long total = dry.values().stream().mapToLong(Long::longValue).sum() + apply.values().stream().mapToLong(Long::longValue).sum();
-        long done = total - dry.getOrDefault("PENDING", 0L) - dry.getOrDefault("RUNNING", 0L)
-                - apply.getOrDefault("PENDING", 0L) - apply.getOrDefault("RUNNING", 0L);
-        long left = apply.getOrDefault("PENDING", 0L) + apply.getOrDefault("RUNNING", 0L);
+        long left = unfinished(apply);
+        long done = total - unfinished(dry) - left;
         Long eta = avgSeconds > 0 ? Math.round(avgSeconds * left / Math.max(1, concurrency)) : null;
         return new JobView.Progress(dry, apply, total == 0 ? 100.0 : Math.round(1000.0 * done / total) / 10.0, eta);
+    }
+
+    /** Tasks of one phase, counted by state, that have not finished. */
+    private static long unfinished(Map<String, Long> byState) {
+        return byState.getOrDefault(TaskState.PENDING.name(), 0L) + byState.getOrDefault(TaskState.RUNNING.name(), 0L);
     }
 
     private Uni<List<JobView.TaskView>> taskViews(UUID id) {

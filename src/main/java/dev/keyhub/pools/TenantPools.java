@@ -29,7 +29,6 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.PoolOptions;
 
 import dev.keyhub.catalog.TenantRef;
@@ -201,11 +200,13 @@ public class TenantPools {
                         .chain(limit -> acquire(tenant, address, limit, deadline)))
                 .chain(lane -> connection(lane)
                         .chain(conn -> work.apply(conn).onTermination().call(() -> conn.close().onFailure().recoverWithNull()))
-                        .onFailure(TenantPools::waitedTooLong).transform(e -> {
+                        // A lane's pool rarely times out (a request asks it only while holding the lane), but may.
+                        .onFailure(DatabaseFailures::timedOutInPool).transform(e -> {
                             lane.entry.server.rejections.increment();
                             return busy();
                         })
-                        .onFailure(TenantPools::isUnavailable).transform(this::unavailable)
+                        .onFailure(e -> DatabaseFailures.unreachable(e) || DatabaseFailures.missingDatabase(e))
+                        .transform(this::unavailable)
                         .onTermination().invoke(() -> release(lane)));
     }
 
@@ -255,6 +256,8 @@ public class TenantPools {
                         removeLane(victim);
                         server.evictions.increment();
                         lane = addLane(entry);
+                        // The victim's place in the budget passes to the new lane, which opens once it is closed.
+                        server.lanes--;
                     }
                 }
                 if (victim == null && server.waiting >= config.maxWaiters()) {
@@ -342,14 +345,7 @@ public class TenantPools {
             }
         }
         if (given != null) {
-            Server server = given.entry.server;
-            close(given).subscribe().with(ok -> {
-                List<Runnable> after = new ArrayList<>();
-                synchronized (this) {
-                    serve(server, after);
-                }
-                after.forEach(Runnable::run);
-            });
+            retire(given).subscribe().with(ok -> { });
         }
         wake.forEach(Runnable::run);
     }
@@ -420,12 +416,25 @@ public class TenantPools {
         return lane;
     }
 
-    /** Takes a lane out of the books; its place goes back to the server. The caller closes it. */
+    /**
+     * Takes a lane out of its tenant's books. It keeps its place in the server's budget until {@link #retire}
+     * has closed it, so that PostgreSQL never sees more connections than the budget, not even while one closes.
+     */
     private static void removeLane(Lane lane) {
         lane.closed = true;
-        if (lane.entry.lanes.remove(lane)) {
-            lane.entry.server.lanes--;
-        }
+        lane.entry.lanes.remove(lane);
+    }
+
+    /** Closes a lane taken out of the books, then gives its place in the budget to whoever waits for one. */
+    private Uni<Void> retire(Lane lane) {
+        return close(lane).onTermination().invoke(() -> {
+            List<Runnable> wake = new ArrayList<>();
+            synchronized (this) {
+                lane.entry.server.lanes--;
+                serve(lane.entry.server, wake);
+            }
+            wake.forEach(Runnable::run);
+        });
     }
 
     private void handOver(Waiter w, Lane lane, List<Runnable> wake) {
@@ -476,7 +485,7 @@ public class TenantPools {
         wake.forEach(Runnable::run);
         Uni<Void> closed = Uni.createFrom().voidItem();
         for (Lane lane : lanes) {
-            closed = closed.chain(() -> close(lane));
+            closed = closed.chain(() -> retire(lane));
         }
         return closed;
     }
@@ -556,7 +565,7 @@ public class TenantPools {
             byServer.values().forEach(s -> serve(s, wake));
         }
         wake.forEach(Runnable::run);
-        idle.forEach(l -> close(l).subscribe().with(ok -> LOG.debugf("closed an idle connection of tenant %s", l.entry.tenantId)));
+        idle.forEach(l -> retire(l).subscribe().with(ok -> LOG.debugf("closed an idle connection of tenant %s", l.entry.tenantId)));
     }
 
     private Entry entry(TenantRef tenant, ServerAddress address, Server server) {
@@ -647,30 +656,6 @@ public class TenantPools {
         }
         return ProblemException.unavailable("tenant_database_unavailable",
                 "The tenant's database cannot be reached right now; retry shortly.", config.retryAfterSeconds());
-    }
-
-    /**
-     * A lane's pool had no connection for the request within {@code acquire-timeout}. Lanes make this rare (a
-     * request only asks a lane's pool when it holds the lane), but the SQL client fails such a request with a bare
-     * "Timeout".
-     */
-    static boolean waitedTooLong(Throwable t) {
-        return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
-    }
-
-    /** Failures of reaching the database, as opposed to failures of the work done on it. */
-    static boolean isUnavailable(Throwable t) {
-        if (t instanceof PgException pg) {
-            String state = pg.getSqlState();
-            return state != null && (state.startsWith("08") || state.equals("53300") || state.equals("57P01")
-                    || state.equals("57P03") || state.equals("3D000")
-                    || state.equals("55000") /* not accepting connections: briefly, while a clone copies it */);
-        }
-        return t instanceof java.net.ConnectException
-                || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException
-                || t instanceof io.netty.channel.ConnectTimeoutException
-                || t.getClass().getSimpleName().equals("ClosedConnectionException")
-                || t.getClass().getSimpleName().equals("ConnectionPoolTooBusyException");
     }
 
     @PreDestroy

@@ -8,12 +8,11 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 import dev.keyhub.catalog.TenantType;
+import dev.keyhub.common.Slug;
 
 /** Body of {@code POST /admin/tenants}. */
 public record CreateTenantRequest(
-        @NotNull @Size(min = 3, max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
-                message = "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit")
-        String slug,
+        @NotNull @Slug String slug,
         @NotBlank @Size(max = 200) String name,
         TenantType type,
         @NotNull @Valid Owner owner,

@@ -23,6 +23,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
@@ -65,8 +66,8 @@ public class ProvisioningRecovery {
                 ServerAddress server = servers.addressOf(t.server);
                 dropDatabase(server, t.databaseName);
                 if (finish(t)) {
-                    audit("DELETING".equals(t.status) || "DELETED".equals(t.status) ? "tenant.purged" : "tenant.provisioning_undone",
-                            t.id, "status", t.status);
+                    audit(t.beingDeleted() ? "tenant.purged" : "tenant.provisioning_undone",
+                            t.id, "status", t.status.name());
                 }
                 done++;
                 LOG.infof("Recovered tenant %s left %s", t.id, t.status);
@@ -140,7 +141,7 @@ public class ProvisioningRecovery {
                 DbServer host = serverRow(c, w[2]);
                 dropDatabase(servers.addressOf(host), w[1]);
                 try (PreparedStatement done = c.prepareStatement("t".equals(w[3])
-                        ? "UPDATE tenants SET moving_to = NULL, migrating = false WHERE id = ?::uuid"
+                        ? "UPDATE tenants SET moving_to = NULL, frozen_for = NULL WHERE id = ?::uuid AND frozen_for = 'MOVE'"
                         : "UPDATE tenants SET moving_from = NULL WHERE id = ?::uuid")) {
                     done.setString(1, w[0]);
                     done.executeUpdate();
@@ -176,7 +177,12 @@ public class ProvisioningRecovery {
         }
     }
 
-    private record Unfinished(UUID id, String status, String databaseName, DbServer server) {
+    private record Unfinished(UUID id, TenantStatus status, String databaseName, DbServer server) {
+
+        /** A deletion to finish (the row stays, as DELETED), rather than a creation to undo (the row goes). */
+        boolean beingDeleted() {
+            return status == TenantStatus.DELETING || status == TenantStatus.DELETED;
+        }
     }
 
     private List<Unfinished> unfinished() {
@@ -193,7 +199,7 @@ public class ProvisioningRecovery {
             ps.setString(1, staleAfter.toSeconds() + " seconds");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    result.add(new Unfinished(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                    result.add(new Unfinished(rs.getObject(1, UUID.class), TenantStatus.valueOf(rs.getString(2)), rs.getString(3),
                             DbServer.addressFromRow(rs, 4)));
                 }
             }
@@ -206,7 +212,7 @@ public class ProvisioningRecovery {
     private static void dropDatabase(ServerAddress server, String database) throws SQLException {
         try (Connection c = DriverManager.getConnection(server.jdbcUrl(server.maintenanceDb()), server.user(),
                 server.password()); Statement st = c.createStatement()) {
-            st.execute("DROP DATABASE IF EXISTS " + DatabaseAdmin.quoteIdentifier(database) + " WITH (FORCE)");
+            st.execute(DatabaseAdmin.dropIfExistsSql(database));
         }
     }
 
@@ -226,14 +232,14 @@ public class ProvisioningRecovery {
     }
 
     private boolean finish(Unfinished t) throws SQLException {
-        boolean keepRow = "DELETING".equals(t.status) || "DELETED".equals(t.status);
+        boolean keepRow = t.beingDeleted();
         String sql = keepRow
                 ? "UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now() "
                         + "WHERE id = ? AND status = ?"
                 : "DELETE FROM tenants WHERE id = ? AND status = ?";
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, t.id);
-            ps.setString(2, t.status);
+            ps.setString(2, t.status.name());
             return ps.executeUpdate() > 0;
         }
     }

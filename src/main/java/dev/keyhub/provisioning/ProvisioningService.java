@@ -24,6 +24,8 @@ import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.tenancy.NewMember;
+import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantDirectory;
 
@@ -43,11 +45,8 @@ public class ProvisioningService {
             "me", "q", "health", "metrics", "openapi", "swagger", "static", "assets", "www", "root", "system",
             "keyhub", "postgres", "template", "tenant", "tenants", "public", "default", "null", "undefined");
 
-    private static final String INITIALISE_SQL = """
-            WITH u AS (INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id),
-                 i AS (INSERT INTO user_identities (user_id, provider, provider_sub) SELECT id, $3, $4 FROM u),
-                 m AS (INSERT INTO memberships (user_id, role) SELECT id, 'admin' FROM u)
-            SELECT (""" + TenantSchema.VERSION_SQL + ")";
+    /** The owner becomes the first admin; the statement answers the database's schema version. */
+    private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ")";
 
     /**
      * In one statement: places the tenant on an active server with room whose credentials this replica has, in
@@ -259,7 +258,7 @@ public class ProvisioningService {
     private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
         CreateTenantRequest.Owner owner = request.owner();
         return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
-                .execute(Tuple.of(owner.email().strip(), owner.name(), identityProvider, owner.subject()))
+                .execute(NewMember.params(owner.email().strip(), owner.name(), identityProvider, owner.subject(), Role.ADMIN))
                 .map(rows -> rows.iterator().next().getString(0)));
     }
 

@@ -14,6 +14,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.schema.TenantSchema;
@@ -221,8 +222,12 @@ public class TenantLifecycle {
         if (e instanceof DbServers.Unconfigured) {
             return "server_unconfigured";
         }
-        if (e instanceof io.vertx.pgclient.PgException pg) {
-            return "3D000".equals(pg.getSqlState()) ? "database_missing" : "database_error";
+        if (DatabaseFailures.missingDatabase(e)) {
+            return "database_missing";
+        }
+        // The server answered, with an error that is not about reaching it.
+        if (e instanceof io.vertx.pgclient.PgException && !DatabaseFailures.unreachable(e)) {
+            return "database_error";
         }
         return "unreachable";
     }

@@ -21,6 +21,7 @@ import org.postgresql.copy.CopyOut;
 import org.postgresql.core.BaseConnection;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.servers.DatabaseAdmin;
@@ -165,8 +166,8 @@ public class TenantMover {
                 if (!rs.next()) {
                     throw ProblemException.notFound("tenant_not_found", "No tenant " + tenant + ".");
                 }
-                String status = rs.getString(4);
-                if (!"ACTIVE".equals(status) && !"SUSPENDED".equals(status)) {
+                TenantStatus status = TenantStatus.valueOf(rs.getString(4));
+                if (status != TenantStatus.ACTIVE && status != TenantStatus.SUSPENDED) {
                     throw ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be moved.");
                 }
                 if (rs.getString(5) != null) {
@@ -187,14 +188,19 @@ public class TenantMover {
         }
     }
 
-    /** Records the move and makes the tenant read-only; pools are closed so no write is left in flight. */
+    /**
+     * Records the move and makes the tenant read-only; pools are closed so no write is left in flight. A tenant
+     * frozen for another reason (a migration applying to it) is not moved meanwhile.
+     */
     private void begin(UUID tenant, String target, String slug) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE tenants SET moving_to = ?, migrating = true WHERE id = ? AND moving_to IS NULL")) {
+        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                UPDATE tenants SET moving_to = ?, frozen_for = 'MOVE'
+                WHERE id = ? AND moving_to IS NULL AND frozen_for IS NULL""")) {
             ps.setString(1, target);
             ps.setObject(2, tenant);
             if (ps.executeUpdate() == 0) {
-                throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
+                throw ProblemException.conflict("tenant_frozen",
+                        "The tenant is already being moved, or a migration is being applied to it; try again later.");
             }
         }
         directory.forget(slug, tenant).await().indefinitely();
@@ -206,7 +212,7 @@ public class TenantMover {
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
                 """
                 UPDATE tenants SET moving_from = CASE WHEN ?::text IS NULL THEN NULL ELSE db_server_id END,
-                       db_server_id = coalesce(?, db_server_id), moving_to = NULL, migrating = false
+                       db_server_id = coalesce(?, db_server_id), moving_to = NULL, frozen_for = NULL
                 WHERE id = ?""")) {
             ps.setString(1, movedTo);
             ps.setString(2, movedTo);
@@ -218,8 +224,7 @@ public class TenantMover {
 
     private static void dropQuietly(ServerAddress server, String database) {
         try {
-            execute(server, server.maintenanceDb(), "DROP DATABASE IF EXISTS " + DatabaseAdmin.quoteIdentifier(database)
-                    + " WITH (FORCE)");
+            execute(server, server.maintenanceDb(), DatabaseAdmin.dropIfExistsSql(database));
         } catch (SQLException e) {
             LOG.warnf(e, "Could not drop %s on %s: %s", database, server, e.getMessage());
         }

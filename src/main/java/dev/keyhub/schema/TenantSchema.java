@@ -41,8 +41,17 @@ public class TenantSchema {
     public static final String VERSION_SQL =
             "SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1";
 
+    /** Which way a migration moves a database; stored lower-case in {@code migration_jobs.direction}. */
     public enum Direction {
-        UPDATE, ROLLBACK
+        UPDATE, ROLLBACK;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static Direction fromWire(String value) {
+            return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        }
     }
 
     private final String changelog;

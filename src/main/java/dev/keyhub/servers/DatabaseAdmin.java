@@ -71,8 +71,12 @@ public class DatabaseAdmin {
 
     /** Drops the database if it exists, disconnecting anyone still connected. */
     public Uni<Void> dropIfExists(ServerAddress server, String database) {
-        String sql = "DROP DATABASE IF EXISTS " + quoteIdentifier(database) + " WITH (FORCE)";
-        return maintenancePool(server).query(sql).execute().replaceWithVoid();
+        return maintenancePool(server).query(dropIfExistsSql(database)).execute().replaceWithVoid();
+    }
+
+    /** The statement that drops a database if it exists, disconnecting anyone still connected to it. */
+    public static String dropIfExistsSql(String database) {
+        return "DROP DATABASE IF EXISTS " + quoteIdentifier(database) + " WITH (FORCE)";
     }
 
     /** Runs work on a fresh connection to the named database, closed afterwards. */

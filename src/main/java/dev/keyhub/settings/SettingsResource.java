@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -32,7 +33,6 @@ import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
-import jakarta.validation.Valid;
 
 /** Tenant settings: JSON values under short keys, managed by tenant admins. */
 @Path("/api/tenants/{tenant}/settings")

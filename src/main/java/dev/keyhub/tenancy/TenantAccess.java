@@ -5,9 +5,11 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.quarkus.arc.Arc;
 import io.quarkus.cache.Cache;
 import io.quarkus.cache.CacheName;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -19,9 +21,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
-import jakarta.enterprise.inject.Instance;
-import io.quarkus.arc.Arc;
 
 /**
  * Resolves the tenant a request is for and checks that the caller belongs to it. This is the one place
@@ -32,8 +33,8 @@ import io.quarkus.arc.Arc;
 public class TenantAccess {
 
     public static final String CURRENT = "current";
-    private static final int MIGRATING_RETRY_AFTER = 5;
-    private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+    private static final int FROZEN_RETRY_AFTER = 5;
+    private static final Pattern SLUG = Pattern.compile(Slug.PATTERN);
     private static final String MEMBER_SQL = """
             SELECT u.id, u.email, u.name, u.icon, m.id, m.role, m.created_at
             FROM user_identities i
@@ -112,10 +113,8 @@ public class TenantAccess {
                         throw mismatch();
                     }
                     checkUsable(ref);
-                    if (writes && ref.migrating()) {
-                        throw ProblemException.unavailable("tenant_migrating",
-                                "The tenant's schema is being migrated; it serves reads and takes writes again shortly.",
-                                MIGRATING_RETRY_AFTER);
+                    if (writes && ref.frozen() != null) {
+                        throw ProblemException.unavailable(ref.frozen().code(), ref.frozen().detail(), FROZEN_RETRY_AFTER);
                     }
                 })
                 .chain(ref -> (fresh ? load(ref, caller) : member(ref, caller)).map(m -> new TenantContext(ref, m, clientIp)));
@@ -179,7 +178,7 @@ public class TenantAccess {
             }
             Row r = rows.iterator().next();
             return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
-                    r.getString(5), r.getOffsetDateTime(6));
+                    Role.fromWire(r.getString(5)), r.getOffsetDateTime(6));
         });
     }
 

@@ -9,7 +9,7 @@ import dev.keyhub.common.ProblemException;
 public record TenantContext(TenantRef tenant, Member member, String clientIp) {
 
     public Role role() {
-        return Role.fromWire(member.role());
+        return member.role();
     }
 
     /** This context, if the caller's role is at least {@code needed}; 403 {@code insufficient_role} otherwise. */

@@ -13,6 +13,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.keyhub.catalog.Freeze;
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.catalog.TenantRepository;
@@ -57,7 +58,7 @@ public class TenantDirectory {
     public Uni<TenantRef> liveById(UUID id) {
         // Plain SQL rather than a Hibernate session: this also runs during authentication (session tokens).
         return catalog.preparedQuery("""
-                SELECT id, slug, status, db_server_id, database_name, schema_version, migrating FROM tenants
+                SELECT id, slug, status, db_server_id, database_name, schema_version, frozen_for FROM tenants
                 WHERE id = $1 AND status NOT IN ('DELETED', 'FAILED')""").execute(Tuple.of(id))
                 .map(rows -> {
                     if (rows.size() == 0) {
@@ -65,7 +66,8 @@ public class TenantDirectory {
                     }
                     Row r = rows.iterator().next();
                     return new TenantRef(r.getUUID(0), r.getString(1), TenantStatus.valueOf(r.getString(2)),
-                            r.getString(3), r.getString(4), r.getString(5), r.getBoolean(6));
+                            r.getString(3), r.getString(4), r.getString(5),
+                            r.getString(6) == null ? null : Freeze.valueOf(r.getString(6)));
                 });
     }
 

@@ -23,6 +23,7 @@ import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.membership.MemberView;
 import dev.keyhub.membership.MembershipService;
+import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantContext;
 
@@ -47,7 +48,7 @@ public class MeResource {
     public record TenantSummary(UUID id, String slug) {
     }
 
-    public record MeView(UUID id, String email, String name, String icon, String role, TenantSummary tenant) {
+    public record MeView(UUID id, String email, String name, String icon, Role role, TenantSummary tenant) {
 
         static MeView of(TenantContext ctx, MemberView m) {
             return new MeView(m.id(), m.email(), m.name(), m.icon(), m.role(),

@@ -1,10 +1,10 @@
 package dev.keyhub.joincode;
 
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-
-import org.junit.jupiter.api.Test;
 
 /** The shape of join codes and how a typed one is read: a plain unit test, no application started. */
 class JoinCodeFormatTest {

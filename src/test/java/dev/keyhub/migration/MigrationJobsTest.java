@@ -112,7 +112,7 @@ class MigrationJobsTest {
         long deadline = System.currentTimeMillis() + 30_000;
         while (!sawMigrating && System.currentTimeMillis() < deadline) {
             for (var t : List.of(a, b, c)) {
-                if (Boolean.TRUE.equals(Catalog.query("keyhub", "SELECT migrating FROM tenants WHERE id = ?::uuid",
+                if ("MIGRATION".equals(Catalog.query("keyhub", "SELECT frozen_for FROM tenants WHERE id = ?::uuid",
                         t.id()).get(0).get(0))) {
                     var write = given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON)
                             .body(Map.of("name", "x")).patch("/api/tenants/" + t.slug() + "/me");

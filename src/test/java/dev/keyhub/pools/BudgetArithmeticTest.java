@@ -1,8 +1,8 @@
 package dev.keyhub.pools;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** How a server's connection budget is derived and chosen: a plain unit test, no application started. */
 class BudgetArithmeticTest {

@@ -216,7 +216,7 @@ class IsolationMatrixTest {
 
     private static List<List<Object>> catalogRows(Side side) {
         List<List<Object>> rows = new ArrayList<>(Catalog.query("keyhub", "SELECT slug, status, schema_version, "
-                + "database_name, migrating FROM tenants WHERE id = ?::uuid", side.tenant().id()));
+                + "database_name, frozen_for FROM tenants WHERE id = ?::uuid", side.tenant().id()));
         rows.addAll(Catalog.query("keyhub", "SELECT code_hash FROM join_code_index WHERE tenant_id = ?::uuid ORDER BY 1",
                 side.tenant().id()));
         return rows;

@@ -178,7 +178,7 @@ class KillRecoveryDrill {
                 view.path("state").asText() + " " + finished.toMillis() + " ms after ready (ready in " + started.toMillis()
                         + " ms); " + applied + " apply tasks SUCCEEDED",
                 view.path("state").asText().equals("SUCCEEDED") && applied == tenants);
-        int behind = count("SELECT count(*) FROM tenants WHERE status = 'ACTIVE' AND (schema_version <> '1.0.0' OR migrating)");
+        int behind = count("SELECT count(*) FROM tenants WHERE status = 'ACTIVE' AND (schema_version <> '1.0.0' OR frozen_for IS NOT NULL)");
         int withGroups = 0;
         for (String[] t : liveTenants()) {
             withGroups += exists(t[1], t[0], "SELECT 1 FROM pg_tables WHERE tablename = 'groups'") ? 1 : 0;
@@ -218,8 +218,8 @@ class KillRecoveryDrill {
         app.start();
         Duration swept = await(Duration.ofSeconds(90),
                 () -> count("SELECT count(*) FROM tenants WHERE id = '" + id + "' AND moving_to IS NULL AND moving_from IS NULL") == 1);
-        String server = query("SELECT db_server_id || ' ' || migrating FROM tenants WHERE id = '" + id + "'");
-        boolean onDefault = server.equals("default false");
+        String server = query("SELECT db_server_id || ' ' || coalesce(frozen_for, 'writable') FROM tenants WHERE id = '" + id + "'");
+        boolean onDefault = server.equals("default writable");
         check("move", "restart; sweep undoes the move", "tenant on " + server + " after " + swept.toMillis() + " ms",
                 onDefault);
         check("move", "one copy only, on the original server, rows intact",

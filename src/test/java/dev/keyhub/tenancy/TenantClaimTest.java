@@ -1,8 +1,5 @@
 package dev.keyhub.tenancy;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +7,9 @@ import java.util.Optional;
 import jakarta.json.Json;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** Reading the tenant from a token's claims: a plain unit test, no application started. */
 class TenantClaimTest {
