@@ -1,8 +1,6 @@
 package dev.keyhub.admin;
 
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -19,11 +17,11 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.Ids;
+import dev.keyhub.common.KeysetQuery;
 import dev.keyhub.provisioning.TenantLifecycle;
 
 /** Platform admin views over the whole fleet: tenant health and the platform audit log. */
@@ -61,30 +59,16 @@ public class PlatformResource {
     @GET
     @Path("/audit-log")
     @Operation(summary = "Every platform-admin action, newest first; filter by tenant and action")
-    @APIResponse(responseCode = "400", description = "Invalid size or cursor")
+    @APIResponse(responseCode = "200", description = "A page of entries")
+    @APIResponse(responseCode = "400", description = "Invalid action, size or cursor")
     public Uni<CursorPage<AuditEntry>> auditLog(@QueryParam("tenant") String tenant, @QueryParam("action") String action,
             @QueryParam("cursor") String cursor, @QueryParam("size") String size) {
-        List<Object> args = new ArrayList<>();
-        StringBuilder sql = new StringBuilder(
-                "SELECT id, created_at, actor, action, tenant_id, outcome, details FROM platform_audit_log WHERE true");
-        if (tenant != null && !tenant.isBlank()) {
-            args.add(Ids.parse(tenant, "tenant_not_found", "tenant"));
-            sql.append(" AND tenant_id = $").append(args.size());
-        }
-        if (action != null && !action.isBlank()) {
-            args.add(action.length() > 100 ? action.substring(0, 100) : action);
-            sql.append(" AND action = $").append(args.size());
-        }
-        Cursor before = Cursor.decode(cursor);
-        if (before != null) {
-            args.add(before.at());
-            args.add(before.id());
-            sql.append(" AND (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
-        }
-        int pageSize = Cursor.size(size, 50, 200);
-        args.add(pageSize + 1);
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
-        return catalog.preparedQuery(sql.toString()).execute(Tuple.tuple(args))
-                .map(rows -> CursorPage.of(rows, pageSize, AuditEntry::of, e -> new Cursor(e.at(), e.id())));
+        KeysetQuery query = KeysetQuery.of(
+                "SELECT id, created_at, actor, action, tenant_id, outcome, details FROM platform_audit_log")
+                .where("tenant_id", "=", tenant == null || tenant.isBlank() ? null : Ids.parse(tenant, "tenant_not_found", "tenant"))
+                .action(action)
+                .page(cursor, size);
+        return catalog.preparedQuery(query.sql()).execute(query.args())
+                .map(rows -> query.result(rows, AuditEntry::of, e -> new Cursor(e.at(), e.id())));
     }
 }

@@ -36,6 +36,7 @@ import dev.keyhub.audit.PlatformAudit;
 import dev.keyhub.catalog.Idempotency;
 import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.common.Ids;
 import dev.keyhub.common.PageView;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.Slug;
@@ -259,11 +260,7 @@ public class TenantAdminResource {
     }
 
     static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.notFound("tenant_not_found", "No tenant " + id + ".");
-        }
+        return Ids.parse(id, "tenant_not_found", "tenant");
     }
 
     private static Optional<TenantStatus> parseStatus(String status) {

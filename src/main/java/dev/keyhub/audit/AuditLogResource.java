@@ -2,8 +2,6 @@ package dev.keyhub.audit;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 import jakarta.ws.rs.GET;
@@ -20,10 +18,10 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.KeysetQuery;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.tenancy.Role;
@@ -61,37 +59,15 @@ public class AuditLogResource {
     public Uni<CursorPage<Entry>> list(@PathParam("tenant") String tenant, @QueryParam("action") String action,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("cursor") String cursor,
             @QueryParam("size") String size) {
-        List<Object> args = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("SELECT id, created_at, actor_user_id, action, resource_type, resource_id,"
-                + " details, ip_address::text FROM audit_log WHERE true");
-        if (action != null && !action.isBlank()) {
-            if (action.length() > 100) {
-                throw ProblemException.badRequest("invalid_action", "'action' is at most 100 characters.");
-            }
-            args.add(action);
-            sql.append(" AND action = $").append(args.size());
-        }
-        if (from != null) {
-            args.add(time("from", from));
-            sql.append(" AND created_at >= $").append(args.size());
-        }
-        if (to != null) {
-            args.add(time("to", to));
-            sql.append(" AND created_at < $").append(args.size());
-        }
-        Cursor before = Cursor.decode(cursor);
-        if (before != null) {
-            args.add(before.at());
-            args.add(before.id());
-            sql.append(" AND (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
-        }
-        int pageSize = Cursor.size(size, 50, 200);
-        args.add(pageSize + 1);
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
+        KeysetQuery query = KeysetQuery.of("SELECT id, created_at, actor_user_id, action, resource_type, resource_id,"
+                + " details, ip_address::text FROM audit_log")
+                .action(action)
+                .where("created_at", ">=", from == null ? null : time("from", from))
+                .where("created_at", "<", to == null ? null : time("to", to))
+                .page(cursor, size);
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(sql.toString())
-                        .execute(Tuple.tuple(args))))
-                .map(rows -> CursorPage.of(rows, pageSize, Entry::of, e -> new Cursor(e.at(), e.id())));
+                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(query.sql()).execute(query.args())))
+                .map(rows -> query.result(rows, Entry::of, e -> new Cursor(e.at(), e.id())));
     }
 
     private static OffsetDateTime time(String name, String value) {

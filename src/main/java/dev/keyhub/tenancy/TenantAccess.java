@@ -20,6 +20,7 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
@@ -134,14 +135,7 @@ public class TenantAccess {
 
     /** The claim as a tenant id, or null when it is not one (then it is a slug; slugs are never UUID-shaped). */
     public static UUID asId(String value) {
-        if (value.length() != 36) {
-            return null;
-        }
-        try {
-            return UUID.fromString(value);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return Ids.parseOrNull(value);
     }
 
     /** Who is calling: the token's issuer and subject. */

@@ -12,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
 import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Members;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
 
@@ -189,5 +190,23 @@ class TenantAdminResourceTest {
         given().auth().oauth2(Tokens.user("just-a-user")).contentType(ContentType.JSON)
                 .body(Tenants.body(slug, "x")).post("/admin/tenants").then().statusCode(403);
         assertEquals(0, Catalog.tenantRows(slug));
+    }
+
+    @Test
+    void bothAuditLogsRefuseTheSameBadFiltersTheSameWay() {
+        var t = Tenants.create("audit-filters");
+        String longAction = "a".repeat(101);
+        given().auth().oauth2(Tokens.platformAdmin()).queryParam("action", longAction).get("/admin/audit-log")
+                .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("invalid_action"));
+        given().auth().oauth2(Members.ownerToken(t)).queryParam("action", longAction)
+                .get("/api/tenants/" + t.slug() + "/audit-log")
+                .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("invalid_action"));
+        for (String path : new String[] { "/admin/audit-log", "/api/tenants/" + t.slug() + "/audit-log" }) {
+            String token = path.startsWith("/admin") ? Tokens.platformAdmin() : Members.ownerToken(t);
+            given().auth().oauth2(token).queryParam("size", "0").get(path).then().statusCode(400)
+                    .body("code", equalTo("invalid_size"));
+            given().auth().oauth2(token).queryParam("cursor", "nonsense").get(path).then().statusCode(400)
+                    .body("code", equalTo("invalid_cursor"));
+        }
     }
 }
