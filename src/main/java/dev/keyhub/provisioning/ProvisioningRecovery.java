@@ -13,14 +13,12 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Vertx;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.scheduler.Scheduled;
 
 import dev.keyhub.catalog.DbServer;
 import dev.keyhub.catalog.TenantStatus;
@@ -49,11 +47,10 @@ public class ProvisioningRecovery {
         this.staleAfter = config.staleAfter();
     }
 
-    void onStart(@Observes @Priority(2000) StartupEvent event, Vertx vertx) {
-        vertx.setPeriodic(1_000, 60_000, id -> vertx.executeBlocking(() -> {
-            sweep();
-            return null;
-        }, false));
+    /** A second after start-up, then every minute; a sweep still going when the next is due makes it skip. */
+    @Scheduled(every = "60s", delayed = "1s", concurrentExecution = ConcurrentExecution.SKIP)
+    void scheduledSweep() {
+        sweep();
     }
 
     /** One pass over unfinished tenants; returns how many were finished. Blocking. */

@@ -5,15 +5,13 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -57,45 +55,47 @@ public class Spares {
     private final Pool catalog;
     private final DbServers servers;
     private final DatabaseAdmin databases;
-    private final Vertx vertx;
     private final int target;
-    private final Duration interval;
     private final Duration staleAfter;
     private final String template;
     private final AtomicBoolean running = new AtomicBoolean();
-    private long timer = -1;
 
-    public Spares(Pool catalog, DbServers servers, DatabaseAdmin databases, Vertx vertx, ProvisioningConfig config, SchemaConfig schema) {
+    public Spares(Pool catalog, DbServers servers, DatabaseAdmin databases, ProvisioningConfig config,
+            SchemaConfig schema) {
         this.catalog = catalog;
         this.servers = servers;
         this.databases = databases;
-        this.vertx = vertx;
         this.target = config.sparesPerServer();
-        this.interval = config.sparesInterval();
         this.staleAfter = config.staleAfter();
         this.template = schema.templateDatabase();
     }
 
-    void onStart(@Observes StartupEvent event) {
-        timer = vertx.setPeriodic(10, Math.max(100, interval.toMillis()), id -> topUp());
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        vertx.cancelTimer(timer);
+    /** Every {@code spares-interval}; a run still going when the next is due makes it skip. */
+    @Scheduled(every = "${keyhub.provisioning.spares-interval}", concurrentExecution = ConcurrentExecution.SKIP)
+    Uni<Void> scheduledTopUp() {
+        return run();
     }
 
     /** Starts a top-up in the background unless one is running; called after a spare was claimed. */
     public void topUp() {
+        run().subscribe().with(ok -> { });
+    }
+
+    /** Drops outdated spares and creates missing ones, unless a top-up is running already. Never fails. */
+    private Uni<Void> run() {
         if (!running.compareAndSet(false, true)) {
-            return;
+            return Uni.createFrom().voidItem();
         }
-        dropObsolete().chain(this::create)
+        return dropObsolete().chain(this::create)
                 .onTermination().invoke(() -> running.set(false))
-                .subscribe().with(created -> {
+                .invoke(created -> {
                     if (created > 0) {
                         LOG.debugf("created %d spare tenant databases", created);
                     }
-                }, e -> LOG.warnf(e, "Could not top up spare tenant databases: %s", e.getMessage()));
+                })
+                .onFailure().invoke(e -> LOG.warnf(e, "Could not top up spare tenant databases: %s", e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
     }
 
     /** Creates the spares that are missing; returns how many were created. */

@@ -180,7 +180,7 @@ final class DirectChangesets {
     }
 
     /** The pending changesets up to the tag's, cut into releases at each tag; null if the tag is unknown. */
-    private static List<List<ChangeSet>> forward(List<ChangeSet> all, Map<String, String> history, String tag) {
+    static List<List<ChangeSet>> forward(List<ChangeSet> all, Map<String, String> history, String tag) {
         List<List<ChangeSet>> releases = new ArrayList<>();
         List<ChangeSet> release = new ArrayList<>();
         for (ChangeSet cs : all) {
@@ -205,7 +205,7 @@ final class DirectChangesets {
      * The changesets recorded after the tag's, newest first, cut into releases; null if the history is not in
      * changelog order or the database was never at the tag.
      */
-    private static List<List<ChangeSet>> backward(List<ChangeSet> all, Map<String, String> history, String tag) {
+    static List<List<ChangeSet>> backward(List<ChangeSet> all, Map<String, String> history, String tag) {
         List<ChangeSet> ran = new ArrayList<>();
         Map<String, ChangeSet> byKey = new HashMap<>();
         for (ChangeSet cs : all) {
@@ -314,7 +314,7 @@ final class DirectChangesets {
         return checksums.computeIfAbsent(cs, s -> s.generateCheckSum(ChecksumVersion.latest()).toString());
     }
 
-    private static String key(ChangeSet cs) {
+    static String key(ChangeSet cs) {
         return cs.getId() + "::" + cs.getAuthor() + "::" + cs.getStoredFilePath();
     }
 
