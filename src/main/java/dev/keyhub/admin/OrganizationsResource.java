@@ -1,7 +1,7 @@
 package dev.keyhub.admin;
 
 import java.net.URI;
-import java.util.ArrayList;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
@@ -29,13 +29,10 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 
 import dev.keyhub.audit.PlatformAudit;
-import dev.keyhub.common.ProblemException;
+import dev.keyhub.catalog.Organization;
+import dev.keyhub.catalog.OrganizationRepository;
 import dev.keyhub.provisioning.ProvisioningConfig;
 
 /**
@@ -50,15 +47,14 @@ import dev.keyhub.provisioning.ProvisioningConfig;
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 public class OrganizationsResource {
 
-    private static final String COLUMNS = "id, slug, name, max_tenants, live_tenants, created_at";
-
-    private final Pool catalog;
+    private final OrganizationRepository organizations;
     private final PlatformAudit audit;
     private final JsonWebToken caller;
     private final int defaultQuota;
 
-    public OrganizationsResource(Pool catalog, PlatformAudit audit, JsonWebToken caller, ProvisioningConfig config) {
-        this.catalog = catalog;
+    public OrganizationsResource(OrganizationRepository organizations, PlatformAudit audit, JsonWebToken caller,
+            ProvisioningConfig config) {
+        this.organizations = organizations;
         this.audit = audit;
         this.caller = caller;
         this.defaultQuota = config.maxTenantsPerOrganization();
@@ -75,19 +71,17 @@ public class OrganizationsResource {
     }
 
     public record OrganizationView(UUID id, String slug, String name, int maxTenants, int liveTenants,
-            java.time.OffsetDateTime createdAt) {
+            OffsetDateTime createdAt) {
+
+        static OrganizationView of(Organization o) {
+            return new OrganizationView(o.id, o.slug, o.name, o.maxTenants, o.liveTenants, o.createdAt);
+        }
     }
 
     @GET
     @Operation(summary = "Organizations with their tenant quota and live tenants")
     public Uni<List<OrganizationView>> list() {
-        return catalog.query("SELECT " + COLUMNS + " FROM organizations ORDER BY slug LIMIT 1000").execute().map(rows -> {
-            List<OrganizationView> out = new ArrayList<>();
-            for (Row r : rows) {
-                out.add(view(r));
-            }
-            return out;
-        });
+        return organizations.list(1000).map(all -> all.stream().map(OrganizationView::of).toList());
     }
 
     @GET
@@ -95,13 +89,7 @@ public class OrganizationsResource {
     @Operation(summary = "One organization")
     @APIResponse(responseCode = "404", description = "Unknown organization")
     public Uni<OrganizationView> get(@PathParam("slug") String slug) {
-        return catalog.preparedQuery("SELECT " + COLUMNS + " FROM organizations WHERE slug = $1").execute(Tuple.of(slug))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw notFound(slug);
-                    }
-                    return view(rows.iterator().next());
-                });
+        return organizations.bySlug(slug).map(OrganizationView::of);
     }
 
     @POST
@@ -112,13 +100,8 @@ public class OrganizationsResource {
     @APIResponse(responseCode = "409", description = "The slug is taken")
     public Uni<Response> create(@Valid @NotNull NewOrganization body) {
         int quota = body.maxTenants() == null ? defaultQuota : body.maxTenants();
-        Uni<Response> work = catalog.preparedQuery("INSERT INTO organizations (slug, name, max_tenants) VALUES ($1, $2, $3) "
-                + "RETURNING " + COLUMNS).execute(Tuple.of(body.slug(), body.name().strip(), quota))
-                .map(rows -> Response.created(URI.create("/admin/organizations/" + body.slug()))
-                        .entity(view(rows.iterator().next())).build())
-                .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
-                .transform(e -> ProblemException.conflict("organization_exists",
-                        "An organization '" + body.slug() + "' exists."));
+        Uni<Response> work = organizations.create(body.slug(), body.name().strip(), quota)
+                .map(o -> Response.created(URI.create("/admin/organizations/" + o.slug)).entity(OrganizationView.of(o)).build());
         return audit.audited(caller.getSubject(), "organization.created", null,
                 new JsonObject().put("organization", body.slug()).put("maxTenants", quota), work);
     }
@@ -131,23 +114,8 @@ public class OrganizationsResource {
     @APIResponse(responseCode = "400", description = "Invalid body")
     @APIResponse(responseCode = "404", description = "Unknown organization")
     public Uni<OrganizationView> changeQuota(@PathParam("slug") String slug, @Valid @NotNull QuotaChange body) {
-        Uni<OrganizationView> work = catalog.preparedQuery("UPDATE organizations SET max_tenants = $2, updated_at = now() "
-                + "WHERE slug = $1 RETURNING " + COLUMNS).execute(Tuple.of(slug, body.maxTenants())).map(rows -> {
-                    if (rows.size() == 0) {
-                        throw notFound(slug);
-                    }
-                    return view(rows.iterator().next());
-                });
+        Uni<OrganizationView> work = organizations.changeQuota(slug, body.maxTenants()).map(OrganizationView::of);
         return audit.audited(caller.getSubject(), "organization.quota_changed", null,
                 new JsonObject().put("organization", slug).put("maxTenants", body.maxTenants()), work);
-    }
-
-    private static OrganizationView view(Row r) {
-        return new OrganizationView(r.getUUID(0), r.getString(1), r.getString(2), r.getInteger(3), r.getInteger(4),
-                r.getOffsetDateTime(5));
-    }
-
-    private static ProblemException notFound(String slug) {
-        return ProblemException.notFound("organization_not_found", "There is no organization '" + slug + "'.");
     }
 }

@@ -49,6 +49,27 @@ public final class DatabaseFailures {
         return false;
     }
 
+    /** A unique constraint refused a row (SQLSTATE 23505), through whatever wraps the driver's exception. */
+    public static boolean uniqueViolation(Throwable t) {
+        return hasState(t, "23505");
+    }
+
+    /**
+     * Whether the failure, or one it wraps, carries one of these SQLSTATEs: from the reactive client, from JDBC,
+     * or from Hibernate, which wraps either.
+     */
+    public static boolean hasState(Throwable t, String... states) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String state = state(c);
+            for (String s : states) {
+                if (s.equals(state)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** A Vert.x pool had no connection free in time: the SQL client fails such a request with a bare "Timeout". */
     public static boolean timedOutInPool(Throwable t) {
         return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());
@@ -66,6 +87,9 @@ public final class DatabaseFailures {
         }
         if (t instanceof SQLException sql) {
             return sql.getSQLState();
+        }
+        if (t instanceof org.hibernate.JDBCException hibernate) {
+            return hibernate.getSQLState();
         }
         return null;
     }

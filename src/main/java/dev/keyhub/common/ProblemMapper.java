@@ -24,7 +24,6 @@ import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.vertx.pgclient.PgException;
 
 /**
  * Renders every failure as {@code application/problem+json}. Nothing from an exception's internals (stack,
@@ -138,12 +137,7 @@ public class ProblemMapper {
      * only come from the request (stored text never holds one), so it is the client's error, not ours.
      */
     private static boolean unstorableText(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof PgException pg && ("22021".equals(pg.getSqlState()) || "22P05".equals(pg.getSqlState()))) {
-                return true;
-            }
-        }
-        return false;
+        return DatabaseFailures.hasState(e, "22021", "22P05");
     }
 
     private Response.ResponseBuilder build(Problem problem) {

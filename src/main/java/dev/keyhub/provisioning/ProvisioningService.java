@@ -17,6 +17,7 @@ import io.vertx.pgclient.PgException;
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.catalog.TenantType;
+import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.schema.SchemaConfig;
@@ -179,7 +180,7 @@ public class ProvisioningService {
                         t.type = TenantType.fromWire(row.getString(2));
                         return t;
                     })
-                    .onFailure(ProvisioningService::uniqueViolation)
+                    .onFailure(DatabaseFailures::uniqueViolation)
                     .transform(e -> ProblemException.conflict("slug_taken", "The slug '" + slug + "' is taken."))
                     .chain(tenant -> copy(source, tenant));
         });
@@ -234,7 +235,7 @@ public class ProvisioningService {
                     t.updatedAt = t.createdAt;
                     return new Recorded(t, row.getBoolean(4));
                 })
-                .onFailure(ProvisioningService::uniqueViolation)
+                .onFailure(DatabaseFailures::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
                         "The slug '" + request.slug() + "' is taken."))
                 .onFailure(e -> e instanceof PgException pg && "KH001".equals(pg.getSqlState()))
@@ -305,16 +306,6 @@ public class ProvisioningService {
     /** Database names come from the tenant id only, never from input. */
     static String databaseName(UUID id) {
         return DATABASE_PREFIX + id.toString().replace("-", "");
-    }
-
-    private static boolean uniqueViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof PgException pg && "23505".equals(pg.getSqlState())
-                    || c instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A failure tagged with the provisioning step it happened in. */
