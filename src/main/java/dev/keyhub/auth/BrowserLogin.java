@@ -83,7 +83,7 @@ public class BrowserLogin {
 
     public BrowserLogin(Pool catalog, TenantDirectory directory, TenantPools pools, SessionService sessions,
             AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
-            @ConfigProperty(name = "mp.jwt.verify.publickey.location") String accessTokenKeys) {
+            @ConfigProperty(name = "mp.jwt.verify.publickey.location") Optional<String> accessTokenKeys) {
         this.catalog = catalog;
         this.directory = directory;
         this.pools = pools;
@@ -92,7 +92,8 @@ public class BrowserLogin {
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
         this.claimName = tenancy.claim();
         this.organizationClaim = tenancy.organizationClaim();
-        this.idTokenRules = new JWTAuthContextInfo(this.config.jwksUrl().orElse(accessTokenKeys), issuer);
+        this.idTokenRules = new JWTAuthContextInfo(this.config.jwksUrl().or(() -> accessTokenKeys).orElse(null),
+                issuer);
         this.idTokenRules.setExpectedAudience(Set.of(this.config.clientId()));
         this.idTokenRules.setRequireNamedPrincipal(false);
     }

@@ -30,14 +30,14 @@ import org.jboss.logging.Logger;
  * tests. It listens on a free loopback port only; when the JVM runs as root the server runs as an
  * unprivileged user, because PostgreSQL refuses to run as root.
  */
-public final class EmbeddedPostgres {
+public class EmbeddedPostgres {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgres.class);
     static final String USER = "postgres";
     static final String PASSWORD = "postgres";
     private static final int NOBODY = 65534;
     /** Tests open many pools at once; a stock server allows 100. */
-    private static final int DEFAULT_MAX_CONNECTIONS = 200;
+    protected static final int DEFAULT_MAX_CONNECTIONS = 200;
 
     private final Path baseDir;
     private final Path binDir;
@@ -47,11 +47,16 @@ public final class EmbeddedPostgres {
     private int port;
     private boolean stopHook;
 
-    private EmbeddedPostgres(Path baseDir, Path dataDir, int maxConnections) {
+    /**
+     * A server whose files live below {@code baseDir} (or a reachable stand-in, see {@link #reachableBase}) in
+     * the data directory {@code data-<name>}, listening on {@code port} once started.
+     */
+    protected EmbeddedPostgres(Path baseDir, String name, int maxConnections, int port) {
+        this.baseDir = reachableBase(baseDir.toAbsolutePath());
+        this.binDir = this.baseDir.resolve("bin");
+        this.dataDir = this.baseDir.resolve("data-" + name);
         this.maxConnections = maxConnections;
-        this.baseDir = baseDir;
-        this.binDir = baseDir.resolve("bin");
-        this.dataDir = dataDir;
+        this.port = port;
         this.asRoot = isRoot();
     }
 
@@ -65,8 +70,7 @@ public final class EmbeddedPostgres {
 
     /** As {@link #start(Path, String, boolean)}, with the server's {@code max_connections} set. */
     public static EmbeddedPostgres start(Path baseDir, String name, boolean fresh, int maxConnections) {
-        Path base = reachableBase(baseDir.toAbsolutePath());
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name), maxConnections);
+        EmbeddedPostgres pg = new EmbeddedPostgres(baseDir, name, maxConnections, 0);
         try {
             pg.startServer(fresh);
         } catch (IOException e) {
@@ -75,23 +79,12 @@ public final class EmbeddedPostgres {
         return pg;
     }
 
-    /**
-     * A handle on a server that was started before, in this JVM or another, from the files below
-     * {@code baseDir} and on {@code port}: to stop it and start it again, for tests of outages.
-     */
-    public static EmbeddedPostgres existing(Path baseDir, String name, int port) {
-        Path base = reachableBase(baseDir.toAbsolutePath());
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, base.resolve("data-" + name), DEFAULT_MAX_CONNECTIONS);
-        pg.port = port;
-        return pg;
-    }
-
     public int port() {
         return port;
     }
 
     /** Whether the server is running (its postmaster.pid exists). */
-    public boolean running() {
+    protected boolean running() {
         return Files.exists(dataDir.resolve("postmaster.pid"));
     }
 
@@ -115,7 +108,7 @@ public final class EmbeddedPostgres {
     }
 
     public void stop() {
-        if (Files.exists(dataDir.resolve("postmaster.pid"))) {
+        if (running()) {
             run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"), false);
         }
     }
@@ -130,16 +123,9 @@ public final class EmbeddedPostgres {
         }
     }
 
-    /** Starts a stopped server again with the same data on the same port, so its clients can reconnect. */
-    public void startAgain() {
-        if (!running()) {
-            launch();
-        }
-    }
-
     private void startServer(boolean fresh) throws IOException {
         extractBinaries();
-        if (Files.exists(dataDir.resolve("postmaster.pid"))) {
+        if (running()) {
             // A server left running by a JVM that was killed: stop it before touching its files.
             run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"), false);
         }
@@ -159,7 +145,8 @@ public final class EmbeddedPostgres {
         return baseDir.resolve("postgres-" + dataDir.getFileName() + ".log");
     }
 
-    private void launch() {
+    /** Starts the server on its port with its existing data directory. */
+    protected void launch() {
         run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", log().toString(), "-w", "-t", "60",
                 "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
                         + " -c max_connections=" + maxConnections,

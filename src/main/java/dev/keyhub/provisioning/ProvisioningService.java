@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -93,14 +94,14 @@ public class ProvisioningService {
     private final DatabaseAdmin databases;
     private final TenantDirectory directory;
     private final TenantPools pools;
-    private final ProvisioningHooks hooks;
+    private final Event<ProvisioningStep.Starting> starting;
     private final Spares spares;
     private final boolean useSpares;
     private final String identityProvider;
     private final String template;
 
     public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases,
-            TenantDirectory directory, TenantPools pools, ProvisioningHooks hooks, Spares spares,
+            TenantDirectory directory, TenantPools pools, Event<ProvisioningStep.Starting> starting, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             ProvisioningConfig config, SchemaConfig schema) {
         this.catalog = catalog;
@@ -108,7 +109,7 @@ public class ProvisioningService {
         this.databases = databases;
         this.directory = directory;
         this.pools = pools;
-        this.hooks = hooks;
+        this.starting = starting;
         this.spares = spares;
         this.useSpares = config.sparesPerServer() > 0;
         this.identityProvider = identityProvider;
@@ -126,7 +127,7 @@ public class ProvisioningService {
                     "The slug '" + request.slug() + "' is reserved."));
         }
         UUID id = UUID.randomUUID();
-        return hooks.before(ProvisioningStep.RECORD, id)
+        return starting(ProvisioningStep.RECORD, id)
                 .chain(() -> record(id, request))
                 .invoke(recorded -> {
                     if (recorded.fromSpare()) {
@@ -205,8 +206,16 @@ public class ProvisioningService {
     }
 
     private <T> Uni<T> step(ProvisioningStep step, Tenant tenant, Uni<T> work) {
-        return hooks.before(step, tenant.id).chain(() -> work)
+        return starting(step, tenant.id).chain(() -> work)
                 .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(step, e));
+    }
+
+    /** Fires {@link ProvisioningStep.Starting}; an observer that throws fails the step. */
+    private Uni<Void> starting(ProvisioningStep step, UUID tenantId) {
+        return Uni.createFrom().item(() -> {
+            starting.fire(new ProvisioningStep.Starting(step, tenantId));
+            return tenantId;
+        }).replaceWithVoid();
     }
 
     private record Recorded(Tenant tenant, boolean fromSpare) {

@@ -21,9 +21,9 @@ import io.smallrye.jwt.build.JwtClaimsBuilder;
 import dev.keyhub.common.ProblemException;
 
 /**
- * Mints Keycloak-shaped tokens signed with the dev key, so that KeyHub can be tried without Keycloak.
- * Absent from the prod build; the prod profile also refuses to start with the dev key (see
- * {@link DevKeyGuard}).
+ * Mints Keycloak-shaped tokens, so that KeyHub can be tried without Keycloak. They are signed with the key
+ * pair Quarkus generates in memory in dev mode (no key is configured there) or with the test key pair. Absent
+ * from the prod build.
  */
 @Path("/dev/token")
 @jakarta.annotation.security.PermitAll

@@ -1,14 +1,12 @@
 package dev.keyhub.provisioning;
 
-import java.util.UUID;
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Tenants;
@@ -22,29 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 class ProvisioningFailureTest {
 
-    static final class FailAt extends ProvisioningHooks {
-        final ProvisioningStep failing;
-
-        FailAt(ProvisioningStep failing) {
-            this.failing = failing;
-        }
-
-        @Override
-        public Uni<Void> before(ProvisioningStep step, UUID tenantId) {
-            return step == failing ? Uni.createFrom().failure(new IllegalStateException("injected at " + step))
-                    : Uni.createFrom().voidItem();
-        }
-    }
+    @Inject
+    StepFaults faults;
 
     @AfterEach
     void restore() {
-        QuarkusMock.installMockForType(new ProvisioningHooks(), ProvisioningHooks.class);
+        faults.clear();
     }
 
     @ParameterizedTest
     @EnumSource(value = ProvisioningStep.class, names = { "CREATE_DATABASE", "INITIALISE", "ACTIVATE" })
     void failureAtAStepLeavesNothingBehind(ProvisioningStep step) {
-        QuarkusMock.installMockForType(new FailAt(step), ProvisioningHooks.class);
+        faults.failAt(step);
         String slug = Tenants.uniqueSlug("fail");
         long databases = Catalog.tenantDatabases();
 

@@ -5,14 +5,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Tenants;
@@ -38,9 +38,12 @@ class SparesTest {
         }
     }
 
+    @Inject
+    StepFaults faults;
+
     @AfterEach
     void restore() {
-        QuarkusMock.installMockForType(new ProvisioningHooks(), ProvisioningHooks.class);
+        faults.clear();
     }
 
     @Test
@@ -58,13 +61,7 @@ class SparesTest {
     @Test
     void aFailedProvisioningDropsTheClaimedSpare() {
         List<UUID> before = readySpares();
-        QuarkusMock.installMockForType(new ProvisioningHooks() {
-            @Override
-            public Uni<Void> before(ProvisioningStep step, UUID tenantId) {
-                return step == ProvisioningStep.INITIALISE ? Uni.createFrom().failure(new IllegalStateException("boom"))
-                        : Uni.createFrom().voidItem();
-            }
-        }, ProvisioningHooks.class);
+        faults.failAt(ProvisioningStep.INITIALISE);
         String slug = Tenants.uniqueSlug("spare-fail");
         Tenants.post(Tenants.body(slug, "o-" + slug)).then().statusCode(500).body("step", equalTo("initialise"));
         assertEquals(0, Catalog.tenantRows(slug));

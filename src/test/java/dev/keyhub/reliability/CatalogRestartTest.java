@@ -18,9 +18,9 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 
-import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Members;
+import dev.keyhub.support.RestartablePostgres;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
 
@@ -62,7 +62,7 @@ class CatalogRestartTest {
         assertEquals(200, status("/admin/tenants", admin));
         assertEquals(200, status("/api/tenants/" + tenant.slug() + "/me", owner));
 
-        EmbeddedPostgres server = Catalog.server();
+        RestartablePostgres server = Catalog.server();
         server.stop();
         try {
             for (String path : List.of("/admin/tenants", "/admin/tenants/" + tenant.id(), "/api/tenants/" + tenant.slug() + "/me",

@@ -21,8 +21,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 
-import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.Catalog;
+import dev.keyhub.support.RestartablePostgres;
 import dev.keyhub.support.SecondPostgres;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
@@ -76,7 +76,7 @@ class ServerOutageTest {
             assertEquals(200, get(t, "/me").status(), "served before the outage");
         }
 
-        EmbeddedPostgres postgres = SecondPostgres.handle();
+        RestartablePostgres postgres = SecondPostgres.handle();
         postgres.stop();
         try {
             // 50 concurrent requests for tenants on the stopped server, while other routes are asked too.

@@ -1,6 +1,5 @@
 package dev.keyhub.support;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -10,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.eclipse.microprofile.config.ConfigProvider;
-
-import dev.keyhub.embedded.EmbeddedPostgres;
 
 /** Direct JDBC access to the test PostgreSQL server, to assert on what really is in the databases. */
 public final class Catalog {
@@ -31,9 +28,8 @@ public final class Catalog {
      * The test profile's own embedded server (catalog and default tenant server), to stop and start it again;
      * EmbeddedPostgresConfigSourceFactory keeps its port in a system property.
      */
-    public static EmbeddedPostgres server() {
-        return EmbeddedPostgres.existing(Path.of("target", "embedded-postgres"), "test",
-                Integer.getInteger("dev.keyhub.embedded-postgres.test.port"));
+    public static RestartablePostgres server() {
+        return RestartablePostgres.existing("test", Integer.getInteger("dev.keyhub.embedded-postgres.test.port"));
     }
 
     public static Connection catalog() throws SQLException {

@@ -14,8 +14,8 @@ public class SecondPostgres implements QuarkusTestResourceLifecycleManager {
     private EmbeddedPostgres server;
 
     /** The running second server, to stop and start it again (found by its port, whatever the class loader). */
-    public static EmbeddedPostgres handle() {
-        return EmbeddedPostgres.existing(Path.of("target", "embedded-postgres"), "second", Integer.getInteger(PORT));
+    public static RestartablePostgres handle() {
+        return RestartablePostgres.existing("second", Integer.getInteger(PORT));
     }
 
     @Override
