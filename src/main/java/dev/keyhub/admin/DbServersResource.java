@@ -1,7 +1,6 @@
 package dev.keyhub.admin;
 
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -27,13 +26,14 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.vertx.MutinyHelper;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.audit.PlatformAudit;
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.ConnectionBudgets;
 import dev.keyhub.pools.TenantPools;
@@ -54,7 +54,7 @@ import dev.keyhub.servers.ServerAddress;
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 public class DbServersResource {
 
-    private final Pool catalog;
+    private final ServerStore store;
     private final DbServers servers;
     private final Templates templates;
     private final CredentialsConfig credentials;
@@ -64,11 +64,11 @@ public class DbServersResource {
     private final ConnectionBudgets budgets;
     private final TenantPools pools;
 
-    public DbServersResource(Pool catalog, DbServers servers, Templates templates, CredentialsConfig credentials, SchemaConfig schema,
+    public DbServersResource(ServerStore store, DbServers servers, Templates templates, CredentialsConfig credentials, SchemaConfig schema,
             PlatformAudit audit, JsonWebToken caller, ConnectionBudgets budgets, TenantPools pools) {
         this.budgets = budgets;
         this.pools = pools;
-        this.catalog = catalog;
+        this.store = store;
         this.servers = servers;
         this.templates = templates;
         this.credentials = credentials;
@@ -94,6 +94,12 @@ public class DbServersResource {
     public record ServerView(String id, String host, Integer port, String region, int capacity, String status,
             String templateVersion, long tenants, boolean catalogServer, BudgetView connectionBudget) {
 
+        static ServerView of(ServerStore.Hosting hosting) {
+            DbServer s = hosting.server();
+            return new ServerView(s.id, s.host, s.port, s.region, s.capacity, s.status, s.templateVersion,
+                    hosting.tenants(), s.usesCatalogConnection, null);
+        }
+
         ServerView with(BudgetView budget) {
             return new ServerView(id, host, port, region, capacity, status, templateVersion, tenants, catalogServer, budget);
         }
@@ -118,7 +124,7 @@ public class DbServersResource {
     @Operation(summary = "Registered database servers with their tenant counts and connection budgets (no credentials)")
     @APIResponse(responseCode = "200", description = "The servers")
     public Uni<List<ServerView>> list() {
-        return rows().chain(views -> Multi.createFrom().iterable(views)
+        return store.listHosting().chain(all -> Multi.createFrom().iterable(all).map(ServerView::of)
                 .onItem().transformToUniAndConcatenate(view -> budget(view.id()).map(view::with))
                 .collect().asList());
     }
@@ -128,21 +134,6 @@ public class DbServersResource {
                 .chain(address -> budgets.inputs(serverId, address))
                 .map(inputs -> BudgetView.of(inputs, pools.snapshot(serverId)))
                 .onFailure().recoverWithNull();
-    }
-
-    private Uni<List<ServerView>> rows() {
-        return catalog.query("""
-                SELECT s.id, s.host, s.port, s.region, s.capacity, s.status, s.template_version,
-                       (SELECT count(*) FROM tenants t WHERE t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')),
-                       s.uses_catalog_connection
-                FROM db_servers s ORDER BY s.id""").execute().map(rows -> {
-            List<ServerView> out = new ArrayList<>();
-            for (Row r : rows) {
-                out.add(new ServerView(r.getString(0), r.getString(1), r.getInteger(2), r.getString(3), r.getInteger(4),
-                        r.getString(5), r.getString(6), r.getLong(7), r.getBoolean(8), null));
-            }
-            return out;
-        });
     }
 
     @POST
@@ -163,31 +154,32 @@ public class DbServersResource {
         server.port = body.port();
         server.credentialsRef = body.credentialsRef();
         server.maintenanceDb = body.maintenanceDb() == null ? "postgres" : body.maintenanceDb();
+        server.region = body.region() == null ? "default" : body.region();
+        server.capacity = body.capacity() == null ? 1000 : body.capacity();
+        server.templateDatabase = template;
+        server.connectionBudget = body.connectionBudget();
+        server.status = "active";
         ServerAddress address = servers.addressOf(server);
-        Uni<Response> work = catalog.preparedQuery("SELECT 1 FROM db_servers WHERE id = $1").execute(Tuple.of(body.id()))
-                .invoke(rows -> {
-                    if (rows.size() > 0) {
+        // The template is prepared on a worker thread (Liquibase is blocking); the catalog write goes back to the
+        // request's Vert.x context, where Hibernate Reactive sessions live.
+        Context request = Vertx.currentContext();
+        Uni<Response> work = store.exists(body.id())
+                .invoke(exists -> {
+                    if (exists) {
                         throw ProblemException.conflict("server_exists", "A database server '" + body.id() + "' exists.");
                     }
                 })
-                .chain(() -> catalog.query("SELECT template_version FROM db_servers WHERE uses_catalog_connection "
-                        + "ORDER BY id LIMIT 1").execute())
-                .chain(rows -> {
-                    String version = rows.size() == 0 ? null : rows.iterator().next().getString(0);
-                    return Uni.createFrom().item(() -> version == null ? templates.ensureTemplate(address, template)
-                            : templates.ensureTemplate(address, template, version))
-                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                            .onFailure().transform(e -> ProblemException.unavailable("server_unreachable",
-                                    "The server could not be reached or prepared with those credentials.", 30));
+                .chain(store::fleetTemplateVersion)
+                .chain(fleet -> Uni.createFrom().item(() -> fleet.isEmpty() ? templates.ensureTemplate(address, template)
+                                : templates.ensureTemplate(address, template, fleet.get()))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .emitOn(MutinyHelper.executor(request))
+                        .onFailure().transform(e -> ProblemException.unavailable("server_unreachable",
+                                "The server could not be reached or prepared with those credentials.", 30)))
+                .chain(version -> {
+                    server.templateVersion = version;
+                    return store.register(server);
                 })
-                .chain(version -> catalog.preparedQuery("""
-                        INSERT INTO db_servers (id, host, port, maintenance_db, region, capacity, credentials_ref,
-                                                template_database, template_version, connection_budget)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
-                        .execute(Tuple.tuple(java.util.Arrays.asList(body.id(), body.host(), body.port(),
-                                server.maintenanceDb, body.region() == null ? "default" : body.region(),
-                                body.capacity() == null ? 1000 : body.capacity(), body.credentialsRef(), template, version,
-                                body.connectionBudget()))))
                 .invoke(() -> {
                     servers.forget(body.id());
                     budgets.forget(body.id());

@@ -2,7 +2,6 @@ package dev.keyhub.audit;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.UUID;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,12 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Row;
 
-import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
-import dev.keyhub.common.KeysetQuery;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.tenancy.Role;
@@ -35,20 +30,12 @@ public class AuditLogResource {
 
     private final TenantAccess access;
     private final TenantPools pools;
+    private final Audit audit;
 
-    public AuditLogResource(TenantAccess access, TenantPools pools) {
+    public AuditLogResource(TenantAccess access, TenantPools pools, Audit audit) {
         this.access = access;
         this.pools = pools;
-    }
-
-    public record Entry(UUID id, OffsetDateTime at, UUID actor, String action, String resourceType, String resourceId,
-            JsonObject details, String ip) {
-
-        static Entry of(Row r) {
-            Object ip = r.getValue(7);
-            return new Entry(r.getUUID(0), r.getOffsetDateTime(1), r.getUUID(2), r.getString(3), r.getString(4),
-                    r.getString(5), (JsonObject) r.getValue(6), ip == null ? null : ip.toString());
-        }
+        this.audit = audit;
     }
 
     @GET
@@ -56,18 +43,13 @@ public class AuditLogResource {
     @APIResponse(responseCode = "200", description = "A page of entries")
     @APIResponse(responseCode = "400", description = "Invalid filter, size or cursor")
     @APIResponse(responseCode = "403", description = "Not a tenant admin")
-    public Uni<CursorPage<Entry>> list(@PathParam("tenant") String tenant, @QueryParam("action") String action,
+    public Uni<CursorPage<Audit.Entry>> list(@PathParam("tenant") String tenant, @QueryParam("action") String action,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("cursor") String cursor,
             @QueryParam("size") String size) {
-        KeysetQuery query = KeysetQuery.of("SELECT id, created_at, actor_user_id, action, resource_type, resource_id,"
-                + " details, ip_address::text FROM audit_log")
-                .action(action)
-                .where("created_at", ">=", from == null ? null : time("from", from))
-                .where("created_at", "<", to == null ? null : time("to", to))
-                .page(cursor, size);
+        Audit.Listing listing = audit.listing(action, from == null ? null : time("from", from),
+                to == null ? null : time("to", to), cursor, size);
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(query.sql()).execute(query.args())))
-                .map(rows -> query.result(rows, Entry::of, e -> new Cursor(e.at(), e.id())));
+                .chain(ctx -> pools.withConnection(ctx.tenant(), listing::on));
     }
 
     private static OffsetDateTime time(String name, String value) {

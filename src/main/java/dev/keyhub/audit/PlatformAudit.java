@@ -1,5 +1,6 @@
 package dev.keyhub.audit;
 
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -11,9 +12,13 @@ import org.jboss.logging.Logger;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.Tenant;
+import dev.keyhub.common.Cursor;
+import dev.keyhub.common.CursorPage;
+import dev.keyhub.common.KeysetQuery;
 
 /** The platform audit log in the catalog: every admin action, who took it, on which tenant, and how it ended. */
 @ApplicationScoped
@@ -22,10 +27,32 @@ public class PlatformAudit {
     private static final Logger LOG = Logger.getLogger(PlatformAudit.class);
     /** An escaped NUL in JSON text: backslash-u-0000 not itself escaped (an even number of backslashes before it). */
     private static final Pattern NUL = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
+    private static final String INSERT = """
+            INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""";
+    private static final String LIST = """
+            SELECT id, created_at, actor, action, tenant_id, outcome, details FROM platform_audit_log""";
+
     private final Pool catalog;
 
     public PlatformAudit(Pool catalog) {
         this.catalog = catalog;
+    }
+
+    /** An entry of the platform audit log. */
+    public record AuditEntry(UUID id, OffsetDateTime at, String actor, String action, UUID tenantId, String outcome,
+            JsonObject details) {
+
+        static AuditEntry of(Row r) {
+            return new AuditEntry(r.getUUID("id"), r.getOffsetDateTime("created_at"), r.getString("actor"),
+                    r.getString("action"), r.getUUID("tenant_id"), r.getString("outcome"), r.getJsonObject("details"));
+        }
+    }
+
+    /** Entries newest first, optionally of one tenant and one action; 400 for a bad action, cursor or size. */
+    public Uni<CursorPage<AuditEntry>> page(UUID tenantId, String action, String cursor, String size) {
+        KeysetQuery query = KeysetQuery.of(LIST).where("tenant_id", "=", tenantId).action(action).page(cursor, size);
+        return catalog.preparedQuery(query.sql()).execute(query.args())
+                .map(rows -> query.result(rows, AuditEntry::of, e -> new Cursor(e.at(), e.id())));
     }
 
     /**
@@ -40,9 +67,7 @@ public class PlatformAudit {
     }
 
     private Uni<Void> record(String actor, String action, UUID tenantId, String outcome, JsonObject details) {
-        return catalog.preparedQuery("""
-                INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""")
-                .execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, storable(details))))
+        return catalog.preparedQuery(INSERT).execute(Tuple.tuple(Arrays.asList(actor, action, tenantId, outcome, storable(details))))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.errorf(e, "could not write the platform audit log: %s", e.getMessage()))
                 .onFailure().recoverWithNull();

@@ -154,14 +154,14 @@ public class BrowserLogin {
         return catalog.preparedQuery("""
                 UPDATE oauth_states SET consumed_at = now()
                 WHERE state_hash = $1 AND consumed_at IS NULL
-                RETURNING tenant_id, code_verifier, nonce, return_to, expires_at > now()""")
+                RETURNING tenant_id, code_verifier, nonce, return_to, expires_at > now() AS fresh""")
                 .execute(Tuple.of(sha256(state)))
                 .chain(rows -> {
                     if (rows.size() == 0) {
                         throw invalidState();
                     }
                     Row r = rows.iterator().next();
-                    if (!r.getBoolean(4)) {
+                    if (!r.getBoolean("fresh")) {
                         throw ProblemException.badRequest("state_expired", "This login took too long; start again.");
                     }
                     if (error != null) {
@@ -172,10 +172,10 @@ public class BrowserLogin {
                     if (code == null || code.isBlank()) {
                         throw ProblemException.badRequest("code_missing", "The callback carries no authorization code.");
                     }
-                    UUID tenantId = r.getUUID(0);
-                    String nonce = r.getString(2);
-                    URI returnTo = URI.create(r.getString(3));
-                    return exchange(code, r.getString(1))
+                    UUID tenantId = r.getUUID("tenant_id");
+                    String nonce = r.getString("nonce");
+                    URI returnTo = URI.create(r.getString("return_to"));
+                    return exchange(code, r.getString("code_verifier"))
                             .chain(idToken -> verify(idToken, nonce))
                             .chain(claims -> directory.liveById(tenantId).invoke(BrowserLogin::requireActive)
                                     .chain(tenant -> link(tenant, claims)

@@ -52,16 +52,16 @@ public class Idempotency {
     }
 
     private static Optional<Stored> stored(Row row, String hash) {
-        if (!row.getString(0).equals(hash)) {
+        if (!row.getString("request_hash").equals(hash)) {
             throw new ProblemException(422, "idempotency_key_reused", "Unprocessable request",
                     "This Idempotency-Key was used with a different request.");
         }
-        Integer status = row.getInteger(1);
+        Integer status = row.getInteger("response_status");
         if (status == null) {
             throw ProblemException.conflict("idempotency_in_progress",
                     "A request with this Idempotency-Key is still being processed.");
         }
-        return Optional.of(new Stored(status, row.getString(2), row.getString(3)));
+        return Optional.of(new Stored(status, row.getString("response_body"), row.getString("location")));
     }
 
     public Uni<Void> complete(String caller, String key, Stored response) {

@@ -11,9 +11,41 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
+/**
+ * The tenants of the catalog. Reads go through Hibernate Reactive, except {@link #liveRef}: a named statement on
+ * the catalog pool, because it also runs while a request is authenticated, where no Hibernate session can be
+ * opened.
+ */
 @ApplicationScoped
 public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
+
+    private static final String LIVE_REF = """
+            SELECT id, slug, status, db_server_id, database_name, schema_version, frozen_for FROM tenants
+            WHERE id = $1 AND status NOT IN ('DELETED', 'FAILED')""";
+
+    private final Pool catalog;
+
+    public TenantRepository(Pool catalog) {
+        this.catalog = catalog;
+    }
+
+    /** The live (not deleted, not failed) tenant with this id, as the request path needs it. */
+    public Uni<Optional<TenantRef>> liveRef(UUID id) {
+        return catalog.preparedQuery(LIVE_REF).execute(Tuple.of(id)).map(rows -> {
+            if (rows.size() == 0) {
+                return Optional.empty();
+            }
+            Row r = rows.iterator().next();
+            String frozen = r.getString("frozen_for");
+            return Optional.of(new TenantRef(r.getUUID("id"), r.getString("slug"), TenantStatus.valueOf(r.getString("status")),
+                    r.getString("db_server_id"), r.getString("database_name"), r.getString("schema_version"),
+                    frozen == null ? null : Freeze.valueOf(frozen)));
+        });
+    }
 
     /** The live (not deleted, not failed) tenant with this slug, or an empty optional. */
     @WithSession

@@ -62,7 +62,7 @@ public class GroupService {
                         .replaceWithVoid())
                 .chain(() -> tx.preparedQuery("INSERT INTO groups (name, description, parent_group_id) VALUES ($1, $2, $3) RETURNING id")
                         .execute(Tuple.of(in.name().strip(), in.description(), in.parentGroupId())))
-                .map(rows -> rows.iterator().next().getUUID(0))
+                .map(rows -> rows.iterator().next().getUUID("id"))
                 .call(id -> audit.record(tx, ctx, "group.created", "group", id, new JsonObject().put("name", in.name())))
                 .chain(id -> find(tx, id)));
     }
@@ -156,10 +156,10 @@ public class GroupService {
                 .execute(Tuple.of(parent, id))
                 .invoke(rows -> {
                     var r = rows.iterator().next();
-                    if (r.getLong(0) == 0) {
+                    if (r.getLong("found") == 0) {
                         throw parentNotFound(parent);
                     }
-                    if (r.getBoolean(1)) {
+                    if (r.getBoolean("cycle")) {
                         throw ProblemException.conflict("group_cycle", "A group cannot be placed inside itself or its subgroups.");
                     }
                 })

@@ -11,11 +11,12 @@ public record GroupView(UUID id, String name, String description, UUID parentGro
 
     static final String SELECT = """
             SELECT g.id, g.name, g.description, g.parent_group_id,
-                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id), g.created_at, g.updated_at
+                   (SELECT count(*) FROM group_memberships gm WHERE gm.group_id = g.id) AS member_count, g.created_at, g.updated_at
             FROM groups g""";
 
     static GroupView of(Row r) {
-        return new GroupView(r.getUUID(0), r.getString(1), r.getString(2), r.getUUID(3), r.getLong(4),
-                r.getOffsetDateTime(5), r.getOffsetDateTime(6));
+        return new GroupView(r.getUUID("id"), r.getString("name"), r.getString("description"),
+                r.getUUID("parent_group_id"), r.getLong("member_count"), r.getOffsetDateTime("created_at"),
+                r.getOffsetDateTime("updated_at"));
     }
 }

@@ -150,7 +150,7 @@ public class JoinCodeService {
                     if (rows.size() == 0) {
                         throw invalid();
                     }
-                    return directory.liveById(rows.iterator().next().getUUID(0))
+                    return directory.liveById(rows.iterator().next().getUUID("tenant_id"))
                             .onFailure(e -> e instanceof ProblemException p && p.status() == 404)
                             .transform(e -> invalid());
                 })
@@ -167,13 +167,13 @@ public class JoinCodeService {
     private Uni<Joined> join(SqlConnection tx, TenantRef tenant, TenantAccess.Caller caller, String email, String ip,
             String hash) {
         return tx.preparedQuery("""
-                SELECT u.id, m.left_at IS NULL AND m.id IS NOT NULL FROM user_identities i
+                SELECT u.id AS user_id, m.left_at IS NULL AND m.id IS NOT NULL AS member FROM user_identities i
                 JOIN users u ON u.id = i.user_id LEFT JOIN memberships m ON m.user_id = u.id
                 WHERE i.provider = $1 AND i.provider_sub = $2""")
                 .execute(Tuple.of(caller.issuer(), caller.subject()))
                 .chain(existing -> {
                     Row known = existing.size() == 0 ? null : existing.iterator().next();
-                    if (known != null && known.getBoolean(1)) {
+                    if (known != null && known.getBoolean("member")) {
                         throw ProblemException.conflict("already_member", "You are already a member of this tenant.");
                     }
                     return tx.preparedQuery(REDEEM_SQL).execute(Tuple.of(hash)).chain(used -> {
@@ -181,9 +181,9 @@ public class JoinCodeService {
                             return whyNot(tx, hash);
                         }
                         Row code = used.iterator().next();
-                        UUID codeId = code.getUUID(0);
-                        String role = code.getString(1);
-                        Uni<UUID> user = known != null ? rejoin(tx, known.getUUID(0), role)
+                        UUID codeId = code.getUUID("id");
+                        String role = code.getString("role");
+                        Uni<UUID> user = known != null ? rejoin(tx, known.getUUID("user_id"), role)
                                 : newMember(tx, caller, email, role);
                         return user.call(id -> audit.record(tx, id, ip, "member.joined", "user", id,
                                         new JsonObject().put("joinCode", codeId.toString()).put("role", role)))
@@ -202,7 +202,7 @@ public class JoinCodeService {
     private static Uni<UUID> newMember(SqlConnection tx, TenantAccess.Caller caller, String email, String role) {
         return tx.preparedQuery(NewMember.INSERT_RETURNING_ID)
                 .execute(NewMember.params(email, null, caller.issuer(), caller.subject(), Role.fromWire(role)))
-                .map(rows -> rows.iterator().next().getUUID(0))
+                .map(rows -> rows.iterator().next().getUUID("id"))
                 .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
                 .transform(e -> ProblemException.conflict("email_in_use",
                         "Another member of this tenant already uses this email address."));
@@ -210,16 +210,16 @@ public class JoinCodeService {
 
     /** After a redemption updated nothing: says why, as precisely as the code's row allows. */
     private static <T> Uni<T> whyNot(SqlConnection tx, String hash) {
-        return tx.preparedQuery("SELECT revoked_at IS NOT NULL, expires_at IS NOT NULL AND expires_at <= now() "
+        return tx.preparedQuery("SELECT revoked_at IS NOT NULL AS revoked, expires_at IS NOT NULL AND expires_at <= now() AS expired "
                 + "FROM join_codes WHERE code_hash = $1").execute(Tuple.of(hash)).map(rows -> {
                     if (rows.size() == 0) {
                         throw invalid();
                     }
                     Row r = rows.iterator().next();
-                    if (r.getBoolean(0)) {
+                    if (r.getBoolean("revoked")) {
                         throw gone("join_code_revoked", "This join code was revoked.");
                     }
-                    if (r.getBoolean(1)) {
+                    if (r.getBoolean("expired")) {
                         throw gone("join_code_expired", "This join code has expired.");
                     }
                     throw gone("join_code_used_up", "This join code has been used as many times as it allows.");

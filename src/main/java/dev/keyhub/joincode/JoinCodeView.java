@@ -15,14 +15,14 @@ public record JoinCodeView(UUID id, String code, String role, int maxUses, int u
     static final String COLUMNS = "id, role, max_uses, used_count, expires_at, revoked_at, created_at, created_by";
 
     static JoinCodeView of(Row r, String code) {
-        OffsetDateTime expires = r.getOffsetDateTime(4);
-        OffsetDateTime revoked = r.getOffsetDateTime(5);
-        int max = r.getInteger(2);
-        int used = r.getInteger(3);
+        OffsetDateTime expires = r.getOffsetDateTime("expires_at");
+        OffsetDateTime revoked = r.getOffsetDateTime("revoked_at");
+        int max = r.getInteger("max_uses");
+        int used = r.getInteger("used_count");
         String state = revoked != null ? "revoked"
                 : expires != null && !expires.isAfter(OffsetDateTime.now()) ? "expired"
                 : max > 0 && used >= max ? "used_up" : "active";
-        return new JoinCodeView(r.getUUID(0), code, r.getString(1), max, used, expires, revoked, r.getOffsetDateTime(6),
-                r.getUUID(7), state);
+        return new JoinCodeView(r.getUUID("id"), code, r.getString("role"), max, used, expires, revoked,
+                r.getOffsetDateTime("created_at"), r.getUUID("created_by"), state);
     }
 }

@@ -142,7 +142,7 @@ public class MembershipService {
                 .invoke(rows -> {
                     long others = 0;
                     for (Row r : rows) {
-                        if (!r.getUUID(0).equals(leaving)) {
+                        if (!r.getUUID("user_id").equals(leaving)) {
                             others++;
                         }
                     }

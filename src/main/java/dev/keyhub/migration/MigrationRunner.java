@@ -25,6 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DbServers;
@@ -125,7 +126,7 @@ public class MigrationRunner {
                 "SELECT id FROM migration_jobs WHERE state IN ('DRY_RUN', 'RUNNING') ORDER BY created_at")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    jobs.add(rs.getObject(1, UUID.class));
+                    jobs.add(rs.getObject("id", UUID.class));
                 }
             }
         }
@@ -152,7 +153,7 @@ public class MigrationRunner {
                     OR NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'apply'
                        AND t.state = 'RUNNING')
                    AND NOT EXISTS (SELECT 1 FROM migration_tasks t WHERE t.job_id = j.id AND t.phase = 'apply'
-                       AND t.state = 'PENDING' AND t.wave = j.current_wave))
+                       AND t.state = 'PENDING' AND t.wave = j.current_wave)) AS may_advance
             FROM migration_jobs j WHERE j.id = ?""";
 
     private void advance(UUID id) throws SQLException {
@@ -160,7 +161,7 @@ public class MigrationRunner {
             try (PreparedStatement ps = c.prepareStatement(MAY_ADVANCE)) {
                 ps.setObject(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) {
+                    if (!rs.next() || !rs.getBoolean("may_advance")) {
                         return;
                     }
                 }
@@ -211,17 +212,18 @@ public class MigrationRunner {
 
     private Job lockJob(Connection c, UUID id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT state, direction, target, dry_run_only, on_error, max_failures, current_wave, selector IS NOT NULL,
-                       concurrency
+                SELECT state, direction, target, dry_run_only, on_error, max_failures, current_wave,
+                       selector IS NOT NULL AS selective, concurrency
                 FROM migration_jobs WHERE id = ? AND state IN ('DRY_RUN', 'RUNNING') FOR UPDATE SKIP LOCKED""")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }
-                return new Job(id, JobState.valueOf(rs.getString(1)), Direction.fromWire(rs.getString(2)), rs.getString(3),
-                        rs.getBoolean(4), ErrorPolicy.fromWire(rs.getString(5)), rs.getInt(6), rs.getInt(7), rs.getBoolean(8),
-                        rs.getInt(9));
+                return new Job(id, JobState.valueOf(rs.getString("state")), Direction.fromWire(rs.getString("direction")),
+                        rs.getString("target"), rs.getBoolean("dry_run_only"), ErrorPolicy.fromWire(rs.getString("on_error")),
+                        rs.getInt("max_failures"), rs.getInt("current_wave"), rs.getBoolean("selective"),
+                        rs.getInt("concurrency"));
             }
         }
     }
@@ -251,13 +253,7 @@ public class MigrationRunner {
 
     /** Dry-runs, then applies, the target on every active server's template, and records its version. */
     private void moveTemplates(Connection c, Job job) throws SQLException {
-        List<DbServer> hosts = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS
-                + " FROM db_servers WHERE status <> 'disabled'"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                hosts.add(DbServer.fromRow(rs));
-            }
-        }
+        List<DbServer> hosts = ServerStore.active(c);
         for (DbServer host : hosts) {
             ServerAddress address = servers.addressOf(host);
             schema.dryRun(address, host.templateDatabase, job.direction(), job.target());
@@ -265,7 +261,7 @@ public class MigrationRunner {
         for (DbServer host : hosts) {
             ServerAddress address = servers.addressOf(host);
             String version = schema.migrate(address, host.templateDatabase, job.direction(), job.target());
-            execute(c, "UPDATE db_servers SET template_version = ? WHERE id = ?", version, host.id);
+            ServerStore.recordTemplateVersion(c, host.id, version);
         }
     }
 
@@ -295,11 +291,11 @@ public class MigrationRunner {
 
     private static Integer nextWave(Connection c, UUID job) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT min(wave) FROM migration_tasks WHERE job_id = ? AND phase = 'apply' AND state = 'PENDING'")) {
+                "SELECT min(wave) AS wave FROM migration_tasks WHERE job_id = ? AND phase = 'apply' AND state = 'PENDING'")) {
             ps.setObject(1, job);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                int wave = rs.getInt(1);
+                int wave = rs.getInt("wave");
                 return rs.wasNull() ? null : wave;
             }
         }
@@ -336,9 +332,9 @@ public class MigrationRunner {
      * What a claim statement returns for the tasks it claimed: where each tenant's database lives and what to
      * do to it. {@code claimed} is a CTE of the claimed tasks' id, job_id, tenant_id and phase.
      */
-    private static final String CLAIMED_TASKS = """
-            SELECT k.id, k.job_id, k.tenant_id, k.phase, t.slug, t.database_name, j.direction, j.target,
-                   s.id, s.host, s.port, s.maintenance_db, s.uses_catalog_connection, s.credentials_ref
+    private static final String CLAIMED_TASKS = "SELECT k.id AS task_id, k.job_id, k.tenant_id, k.phase, t.slug, "
+            + "t.database_name, j.direction, j.target, " + ServerStore.COLUMNS + """
+
             FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
             JOIN migration_jobs j ON j.id = k.job_id""";
 
@@ -356,10 +352,10 @@ public class MigrationRunner {
     private static List<Task> tasks(ResultSet rs) throws SQLException {
         List<Task> tasks = new ArrayList<>();
         while (rs.next()) {
-            DbServer s = DbServer.addressFromRow(rs, 9);
-            tasks.add(new Task(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                    Phase.fromWire(rs.getString(4)), rs.getString(5), rs.getString(6), s, Direction.fromWire(rs.getString(7)),
-                    rs.getString(8)));
+            DbServer s = ServerStore.server(rs);
+            tasks.add(new Task(rs.getObject("task_id", UUID.class), rs.getObject("job_id", UUID.class),
+                    rs.getObject("tenant_id", UUID.class), Phase.fromWire(rs.getString("phase")), rs.getString("slug"),
+                    rs.getString("database_name"), s, Direction.fromWire(rs.getString("direction")), rs.getString("target")));
         }
         return tasks;
     }
@@ -506,11 +502,11 @@ public class MigrationRunner {
     }
 
     private static long count(Connection c, UUID job, String where) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM migration_tasks WHERE job_id = ? AND " + where)) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) AS n FROM migration_tasks WHERE job_id = ? AND " + where)) {
             ps.setObject(1, job);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return rs.getLong("n");
             }
         }
     }

@@ -67,7 +67,7 @@ public class MigrationService {
                 .chain(active -> {
                     if (active.size() > 0) {
                         throw ProblemException.conflict("migration_in_progress", "Migration job "
-                                + active.iterator().next().getUUID(0) + " is not finished; one job runs at a time.");
+                                + active.iterator().next().getUUID("id") + " is not finished; one job runs at a time.");
                     }
                     return tx.preparedQuery("INSERT INTO migration_jobs (id, direction, target, state, dry_run_only, "
                             + "concurrency, canary, on_error, max_failures, selector, created_by) "
@@ -102,7 +102,7 @@ public class MigrationService {
                         throw ProblemException.notFound("migration_not_found", "No migration job " + id + ".");
                     }
                     Row job = rows.iterator().next();
-                    return progress(id, job.getInteger(5))
+                    return progress(id, job.getInteger("concurrency"))
                             .chain(progress -> withTasks ? taskViews(id).map(tasks -> view(job, progress, tasks))
                                     : Uni.createFrom().item(view(job, progress, null)));
                 });
@@ -113,7 +113,7 @@ public class MigrationService {
         return catalog.preparedQuery("SELECT " + JOB_COLUMNS + " FROM migration_jobs ORDER BY created_at DESC LIMIT $1")
                 .execute(Tuple.of(limit))
                 .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(job -> progress(job.getUUID(0), job.getInteger(5))
+                .onItem().transformToUniAndConcatenate(job -> progress(job.getUUID("id"), job.getInteger("concurrency"))
                         .map(p -> view(job, p, null)))
                 .collect().asList();
     }
@@ -166,8 +166,8 @@ public class MigrationService {
 
     private Uni<JobView.Progress> progress(UUID id, int concurrency) {
         return catalog.preparedQuery("""
-                SELECT phase, state, count(*),
-                       avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE state = 'SUCCEEDED')
+                SELECT phase, state, count(*) AS tasks,
+                       avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE state = 'SUCCEEDED') AS avg_seconds
                 FROM migration_tasks WHERE job_id = $1 GROUP BY phase, state""").execute(Tuple.of(id))
                 .map(rows -> progress(rows, concurrency));
     }
@@ -177,10 +177,10 @@ public class MigrationService {
         Map<String, Long> apply = new LinkedHashMap<>();
         double avgSeconds = 0;
         for (Row r : rows) {
-            Phase phase = Phase.fromWire(r.getString(0));
-            (phase == Phase.DRY_RUN ? dry : apply).put(r.getString(1), r.getLong(2));
-            if (phase == Phase.APPLY && r.getValue(3) != null) {
-                avgSeconds = ((Number) r.getValue(3)).doubleValue();
+            Phase phase = Phase.fromWire(r.getString("phase"));
+            (phase == Phase.DRY_RUN ? dry : apply).put(r.getString("state"), r.getLong("tasks"));
+            if (phase == Phase.APPLY && r.getValue("avg_seconds") != null) {
+                avgSeconds = ((Number) r.getValue("avg_seconds")).doubleValue();
             }
         }
         long total = dry.values().stream().mapToLong(Long::longValue).sum() + apply.values().stream().mapToLong(Long::longValue).sum();
@@ -198,23 +198,25 @@ public class MigrationService {
     private Uni<List<JobView.TaskView>> taskViews(UUID id) {
         return catalog.preparedQuery("""
                 SELECT t.tenant_id, n.slug, t.phase, t.wave, t.state, t.from_version, t.to_version,
-                       (extract(epoch FROM t.finished_at - t.started_at) * 1000)::bigint, t.error
+                       (extract(epoch FROM t.finished_at - t.started_at) * 1000)::bigint AS duration_ms, t.error
                 FROM migration_tasks t JOIN tenants n ON n.id = t.tenant_id
                 WHERE t.job_id = $1 ORDER BY t.phase DESC, t.wave, n.slug""").execute(Tuple.of(id))
                 .map(rows -> {
                     List<JobView.TaskView> out = new ArrayList<>();
                     for (Row r : rows) {
-                        out.add(new JobView.TaskView(r.getUUID(0), r.getString(1), r.getString(2), r.getInteger(3),
-                                r.getString(4), r.getString(5), r.getString(6), r.getLong(7), r.getString(8)));
+                        out.add(new JobView.TaskView(r.getUUID("tenant_id"), r.getString("slug"), r.getString("phase"),
+                                r.getInteger("wave"), r.getString("state"), r.getString("from_version"),
+                                r.getString("to_version"), r.getLong("duration_ms"), r.getString("error")));
                     }
                     return out;
                 });
     }
 
     private static JobView view(Row r, JobView.Progress progress, List<JobView.TaskView> tasks) {
-        return new JobView(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getBoolean(4),
-                r.getInteger(5), r.getInteger(6), r.getInteger(7), r.getString(8), r.getInteger(9), r.getString(10),
-                r.getString(11), r.getOffsetDateTime(12), r.getOffsetDateTime(13), r.getOffsetDateTime(14), progress,
-                tasks);
+        return new JobView(r.getUUID("id"), r.getString("direction"), r.getString("target"), r.getString("state"),
+                r.getBoolean("dry_run_only"), r.getInteger("concurrency"), r.getInteger("canary"),
+                r.getInteger("current_wave"), r.getString("on_error"), r.getInteger("max_failures"), r.getString("reason"),
+                r.getString("created_by"), r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"),
+                r.getOffsetDateTime("finished_at"), progress, tasks);
     }
 }

@@ -12,10 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.servers.ServerAddress;
 
 /**
@@ -34,9 +33,6 @@ public class ConnectionBudgets {
             SELECT current_setting('max_connections')::int AS max_connections,
                    current_setting('superuser_reserved_connections')::int AS superuser_reserved,
                    coalesce(current_setting('reserved_connections', true), '0')::int AS reserved""";
-
-    private static final String SERVER_SQL = """
-            SELECT connection_budget, uses_catalog_connection FROM db_servers WHERE id = $1""";
 
     /** What a server's budget is made of; every figure is a number of connections. */
     public record Inputs(int maxConnections, int superuserReserved, int reservedConnections, int catalogPools,
@@ -58,20 +54,20 @@ public class ConnectionBudgets {
     }
 
     private final Vertx vertx;
-    private final Pool catalog;
+    private final ServerStore store;
     private final PoolsConfig config;
     private final int migrationWorkers;
     private final int catalogPools;
     private final Map<String, Inputs> known = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
 
-    public ConnectionBudgets(Vertx vertx, Pool catalog, PoolsConfig config,
+    public ConnectionBudgets(Vertx vertx, ServerStore store, PoolsConfig config,
             @ConfigProperty(name = "keyhub.migrations.workers") int migrationWorkers, MeterRegistry registry,
             @ConfigProperty(name = "quarkus.datasource.reactive.max-size", defaultValue = "20") int reactiveMax,
             @ConfigProperty(name = "quarkus.datasource.jdbc.max-size", defaultValue = "20") int jdbcMax) {
         this.vertx = vertx;
         this.registry = registry;
-        this.catalog = catalog;
+        this.store = store;
         this.config = config;
         this.migrationWorkers = migrationWorkers;
         this.catalogPools = reactiveMax + jdbcMax;
@@ -92,11 +88,10 @@ public class ConnectionBudgets {
         if (cached != null) {
             return Uni.createFrom().item(cached);
         }
-        return catalog.preparedQuery(SERVER_SQL).execute(Tuple.of(serverId))
-                .chain(rows -> {
-                    Row server = rows.size() == 0 ? null : rows.iterator().next();
-                    Integer own = server == null ? null : server.getInteger("connection_budget");
-                    boolean holdsCatalog = server != null && Boolean.TRUE.equals(server.getBoolean("uses_catalog_connection"));
+        return store.byId(serverId)
+                .chain(server -> {
+                    Integer own = server == null ? null : server.connectionBudget;
+                    boolean holdsCatalog = server != null && server.usesCatalogConnection;
                     return settings(address).map(s -> new Inputs(s.getInteger("max_connections"),
                             s.getInteger("superuser_reserved"), s.getInteger("reserved"), holdsCatalog ? catalogPools : 0,
                             config.replicas(), config.adminSize(), migrationWorkers, own,

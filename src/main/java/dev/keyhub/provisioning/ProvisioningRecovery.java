@@ -1,7 +1,6 @@
 package dev.keyhub.provisioning;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,6 +20,7 @@ import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import io.quarkus.scheduler.Scheduled;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
@@ -80,12 +80,9 @@ public class ProvisioningRecovery {
      * source would stay closed. Reopens the database of every active or suspended tenant found closed.
      */
     private void reopenClosedDatabases() {
-        List<DbServer> hosts = new ArrayList<>();
-        try (Connection c = catalog.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE status <> 'disabled'")) {
-            while (rs.next()) {
-                hosts.add(DbServer.fromRow(rs));
-            }
+        List<DbServer> hosts;
+        try (Connection c = catalog.getConnection()) {
+            hosts = ServerStore.active(c);
         } catch (SQLException e) {
             LOG.warnf(e, "Could not list database servers: %s", e.getMessage());
             return;
@@ -97,13 +94,12 @@ public class ProvisioningRecovery {
             } catch (DbServers.Unconfigured e) {
                 continue; // reported at start-up; nothing can be done on it from here
             }
-            try (Connection c = DriverManager.getConnection(server.jdbcUrl(server.maintenanceDb()), server.user(),
-                    server.password()); Statement st = c.createStatement();
+            try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery(
                             "SELECT datname FROM pg_database WHERE NOT datallowconn AND datname LIKE 'kh\\_t\\_%'")) {
                 List<String> closed = new ArrayList<>();
                 while (rs.next()) {
-                    closed.add(rs.getString(1));
+                    closed.add(rs.getString("datname"));
                 }
                 for (String database : closed) {
                     if (liveTenantDatabase(host.id, database)) {
@@ -124,29 +120,30 @@ public class ProvisioningRecovery {
      * writes again); one interrupted after it leaves the old copy (dropped).
      */
     private void finishMoves() {
-        List<String[]> work = new ArrayList<>();
+        List<Interrupted> work = new ArrayList<>();
         try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT id::text, database_name, coalesce(moving_to, moving_from), moving_to IS NOT NULL FROM tenants
+                SELECT id, database_name, coalesce(moving_to, moving_from) AS server_id, moving_to IS NOT NULL AS before_switch
+                FROM tenants
                 WHERE (moving_to IS NOT NULL OR moving_from IS NOT NULL) AND updated_at < now() - ?::interval""")) {
             ps.setString(1, staleAfter.toSeconds() + " seconds");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    work.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4) });
+                    work.add(new Interrupted(rs.getObject("id", UUID.class), rs.getString("database_name"),
+                            rs.getString("server_id"), rs.getBoolean("before_switch")));
                 }
             }
-            for (String[] w : work) {
-                DbServer host = serverRow(c, w[2]);
-                dropDatabase(servers.addressOf(host), w[1]);
-                try (PreparedStatement done = c.prepareStatement("t".equals(w[3])
-                        ? "UPDATE tenants SET moving_to = NULL, frozen_for = NULL WHERE id = ?::uuid AND frozen_for = 'MOVE'"
-                        : "UPDATE tenants SET moving_from = NULL WHERE id = ?::uuid")) {
-                    done.setString(1, w[0]);
+            for (Interrupted w : work) {
+                DbServer host = serverRow(c, w.serverId());
+                dropDatabase(servers.addressOf(host), w.databaseName());
+                try (PreparedStatement done = c.prepareStatement(w.beforeSwitch()
+                        ? "UPDATE tenants SET moving_to = NULL, frozen_for = NULL WHERE id = ? AND frozen_for = 'MOVE'"
+                        : "UPDATE tenants SET moving_from = NULL WHERE id = ?")) {
+                    done.setObject(1, w.tenantId());
                     done.executeUpdate();
                 }
-                boolean beforeSwitch = "t".equals(w[3]);
-                audit(beforeSwitch ? "tenant.move_undone" : "tenant.move_finished", UUID.fromString(w[0]),
-                        beforeSwitch ? "to" : "from", w[2]);
-                LOG.infof("Finished the interrupted move of tenant %s", w[0]);
+                audit(w.beforeSwitch() ? "tenant.move_undone" : "tenant.move_finished", w.tenantId(),
+                        w.beforeSwitch() ? "to" : "from", w.serverId());
+                LOG.infof("Finished the interrupted move of tenant %s", w.tenantId());
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warnf(e, "Could not finish interrupted moves: %s", e.getMessage());
@@ -154,13 +151,7 @@ public class ProvisioningRecovery {
     }
 
     private static DbServer serverRow(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return DbServer.fromRow(rs);
-            }
-        }
+        return ServerStore.byId(c, id);
     }
 
     private boolean liveTenantDatabase(String serverId, String database) throws SQLException {
@@ -172,6 +163,10 @@ public class ProvisioningRecovery {
                 return rs.next();
             }
         }
+    }
+
+    /** A move a replica left unfinished: the copy to drop is {@code databaseName} on {@code serverId}. */
+    private record Interrupted(UUID tenantId, String databaseName, String serverId, boolean beforeSwitch) {
     }
 
     private record Unfinished(UUID id, TenantStatus status, String databaseName, DbServer server) {
@@ -186,18 +181,17 @@ public class ProvisioningRecovery {
         List<Unfinished> result = new ArrayList<>();
         try (Connection c = catalog.getConnection();
                 PreparedStatement ps = c.prepareStatement("""
-                        SELECT t.id, t.status, t.database_name, s.id, s.host, s.port, s.maintenance_db,
-                               s.uses_catalog_connection, s.credentials_ref
+                        SELECT t.id, t.status, t.database_name, %s
                         FROM tenants t JOIN db_servers s ON s.id = t.db_server_id
                         WHERE t.status = 'FAILED'
                            OR (t.status IN ('PROVISIONING', 'DELETING') AND t.updated_at < now() - ?::interval)
                            OR (t.status = 'DELETED' AND t.purged_at IS NULL AND t.purge_after < now())
-                        LIMIT 100""")) {
+                        LIMIT 100""".formatted(ServerStore.COLUMNS))) {
             ps.setString(1, staleAfter.toSeconds() + " seconds");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    result.add(new Unfinished(rs.getObject(1, UUID.class), TenantStatus.valueOf(rs.getString(2)), rs.getString(3),
-                            DbServer.addressFromRow(rs, 4)));
+                    result.add(new Unfinished(rs.getObject("id", UUID.class), TenantStatus.valueOf(rs.getString("status")),
+                            rs.getString("database_name"), ServerStore.server(rs)));
                 }
             }
         } catch (SQLException e) {
@@ -207,8 +201,7 @@ public class ProvisioningRecovery {
     }
 
     private static void dropDatabase(ServerAddress server, String database) throws SQLException {
-        try (Connection c = DriverManager.getConnection(server.jdbcUrl(server.maintenanceDb()), server.user(),
-                server.password()); Statement st = c.createStatement()) {
+        try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement()) {
             st.execute(DatabaseAdmin.dropIfExistsSql(database));
         }
     }

@@ -15,6 +15,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
+import dev.keyhub.catalog.OrganizationRepository;
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.catalog.TenantType;
@@ -48,7 +49,7 @@ public class ProvisioningService {
             "keyhub", "postgres", "template", "tenant", "tenants", "public", "default", "null", "undefined");
 
     /** The owner becomes the first admin; the statement answers the database's schema version. */
-    private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ")";
+    private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag";
 
     /**
      * In one statement: places the tenant on an active server with room whose credentials this replica has, in
@@ -92,6 +93,7 @@ public class ProvisioningService {
     private final Pool catalog;
     private final DbServers servers;
     private final DatabaseAdmin databases;
+    private final OrganizationRepository organizations;
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final Event<ProvisioningStep.Starting> starting;
@@ -100,13 +102,14 @@ public class ProvisioningService {
     private final String identityProvider;
     private final String template;
 
-    public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases,
+    public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases, OrganizationRepository organizations,
             TenantDirectory directory, TenantPools pools, Event<ProvisioningStep.Starting> starting, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             ProvisioningConfig config, SchemaConfig schema) {
         this.catalog = catalog;
         this.servers = servers;
         this.databases = databases;
+        this.organizations = organizations;
         this.directory = directory;
         this.pools = pools;
         this.starting = starting;
@@ -175,10 +178,10 @@ public class ProvisioningService {
                             throw notCloneable();
                         }
                         Row row = rows.iterator().next();
-                        t.dbServerId = row.getString(0);
-                        t.createdAt = row.getOffsetDateTime(1);
+                        t.dbServerId = row.getString("db_server_id");
+                        t.createdAt = row.getOffsetDateTime("created_at");
                         t.updatedAt = t.createdAt;
-                        t.type = TenantType.fromWire(row.getString(2));
+                        t.type = TenantType.fromWire(row.getString("type"));
                         return t;
                     })
                     .onFailure(DatabaseFailures::uniqueViolation)
@@ -194,7 +197,7 @@ public class ProvisioningService {
                         c -> c.query("DELETE FROM sessions").execute()
                                 .chain(() -> c.query("UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())").execute())
                                 .chain(() -> c.query(TenantSchema.VERSION_SQL).execute())
-                                .map(rows -> rows.iterator().next().getString(0)))))
+                                .map(rows -> rows.iterator().next().getString("tag")))))
                 .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
                 .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
                 .onFailure().call(e -> undo(tenant, (StepFailure) e))
@@ -237,12 +240,12 @@ public class ProvisioningService {
                                 "No database server has room for another tenant.", 60);
                     }
                     Row row = rows.iterator().next();
-                    t.id = row.getUUID(0);
-                    t.dbServerId = row.getString(1);
-                    t.databaseName = row.getString(2);
-                    t.createdAt = row.getOffsetDateTime(3);
+                    t.id = row.getUUID("id");
+                    t.dbServerId = row.getString("db_server_id");
+                    t.databaseName = row.getString("database_name");
+                    t.createdAt = row.getOffsetDateTime("created_at");
                     t.updatedAt = t.createdAt;
-                    return new Recorded(t, row.getBoolean(4));
+                    return new Recorded(t, row.getBoolean("from_spare"));
                 })
                 .onFailure(DatabaseFailures::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
@@ -257,19 +260,16 @@ public class ProvisioningService {
         if (slug == null) {
             return Uni.createFrom().nullItem();
         }
-        return catalog.preparedQuery("SELECT id FROM organizations WHERE slug = $1").execute(Tuple.of(slug)).map(rows -> {
-            if (rows.size() == 0) {
-                throw ProblemException.badRequest("unknown_organization", "There is no organization '" + slug + "'.");
-            }
-            return rows.iterator().next().getUUID(0);
-        });
+        return organizations.bySlug(slug).map(org -> org.id)
+                .onFailure(e -> e instanceof ProblemException p && p.status() == 404)
+                .transform(e -> ProblemException.badRequest("unknown_organization", "There is no organization '" + slug + "'."));
     }
 
     private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
         CreateTenantRequest.Owner owner = request.owner();
         return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
                 .execute(NewMember.params(owner.email().strip(), owner.name(), identityProvider, owner.subject(), Role.ADMIN))
-                .map(rows -> rows.iterator().next().getString(0)));
+                .map(rows -> rows.iterator().next().getString("tag")));
     }
 
     private Uni<Tenant> activate(Tenant tenant, String version) {
@@ -279,7 +279,7 @@ public class ProvisioningService {
             }
             tenant.status = TenantStatus.ACTIVE;
             tenant.schemaVersion = version;
-            tenant.updatedAt = rows.iterator().next().getOffsetDateTime(0);
+            tenant.updatedAt = rows.iterator().next().getOffsetDateTime("updated_at");
             return tenant;
         });
     }

@@ -105,7 +105,7 @@ public class Spares {
         }
         return catalog.withTransaction(c -> c.preparedQuery(RESERVE_SQL).execute(Tuple.of(target, LOCK, servers.configuredCredentials())))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(row -> createOne(row.getUUID(0), row.getString(1)))
+                .onItem().transformToUniAndConcatenate(row -> createOne(row.getUUID("id"), row.getString("db_server_id")))
                 .collect().asList().map(list -> (int) list.stream().filter(Boolean::booleanValue).count());
     }
 
@@ -133,8 +133,8 @@ public class Spares {
     }
 
     private Uni<Void> dropOne(Row row) {
-        UUID id = row.getUUID(0);
-        return servers.address(row.getString(1))
+        UUID id = row.getUUID("id");
+        return servers.address(row.getString("db_server_id"))
                 .chain(server -> databases.dropIfExists(server, ProvisioningService.databaseName(id)))
                 .chain(() -> delete(id))
                 .onFailure().recoverWithNull();

@@ -12,6 +12,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.DatabaseFailures;
@@ -37,18 +38,20 @@ public class TenantLifecycle {
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final DbServers servers;
+    private final ServerStore serverStore;
     private final DatabaseAdmin databases;
     private final dev.keyhub.schema.TenantSchema tenantSchema;
     private final Duration grace;
     private final int healthConcurrency;
     private final Duration healthTimeout;
 
-    public TenantLifecycle(Pool catalog, TenantDirectory directory, TenantPools pools, DbServers servers,
+    public TenantLifecycle(Pool catalog, TenantDirectory directory, TenantPools pools, DbServers servers, ServerStore serverStore,
             DatabaseAdmin databases, TenantSchema tenantSchema, ProvisioningConfig config) {
         this.catalog = catalog;
         this.directory = directory;
         this.pools = pools;
         this.servers = servers;
+        this.serverStore = serverStore;
         this.databases = databases;
         this.tenantSchema = tenantSchema;
         this.grace = config.deleteGrace();
@@ -129,14 +132,14 @@ public class TenantLifecycle {
             }
             return servers.address(tenant.dbServerId).chain(server -> databases.onDatabase(server,
                     tenant.databaseName, c -> c.preparedQuery("""
-                            SELECT pg_database_size(current_database()),
+                            SELECT pg_database_size(current_database()) AS size_bytes,
                                    (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                                      AND pid <> pg_backend_pid())::int,
-                                   (SELECT count(*) FROM memberships WHERE left_at IS NULL)""").execute())
+                                      AND pid <> pg_backend_pid())::int AS connections,
+                                   (SELECT count(*) FROM memberships WHERE left_at IS NULL) AS members""").execute())
                     .map(rows -> {
                         var r = rows.iterator().next();
-                        return new Stats(id, tenant.status, tenant.schemaVersion, r.getLong(0), r.getInteger(1),
-                                r.getLong(2));
+                        return new Stats(id, tenant.status, tenant.schemaVersion, r.getLong("size_bytes"),
+                                r.getInteger("connections"), r.getLong("members"));
                     }));
         });
     }
@@ -156,16 +159,14 @@ public class TenantLifecycle {
                 return Uni.createFrom().failure(new ProblemException(410, "tenant_database_gone", "Gone",
                         "The tenant has no database now."));
             }
-            return catalog.preparedQuery("SELECT template_database, template_version FROM db_servers WHERE id = $1")
-                    .execute(Tuple.of(tenant.dbServerId))
-                    .chain(rows -> servers.address(tenant.dbServerId).chain(server -> Uni.createFrom().item(() -> {
-                        var row = rows.iterator().next();
-                        String template = row.getString(0);
+            return serverStore.byId(tenant.dbServerId)
+                    .chain(host -> servers.address(tenant.dbServerId).chain(server -> Uni.createFrom().item(() -> {
+                        String template = host.templateDatabase;
                         java.util.Set<String> mine = tenantSchema.shape(server, tenant.databaseName);
                         java.util.Set<String> theirs = tenantSchema.shape(server, template);
                         List<String> onlyMine = mine.stream().filter(x -> !theirs.contains(x)).toList();
                         List<String> onlyTheirs = theirs.stream().filter(x -> !mine.contains(x)).toList();
-                        return new Schema(id, tenantSchema.version(server, tenant.databaseName), row.getString(1),
+                        return new Schema(id, tenantSchema.version(server, tenant.databaseName), host.templateVersion,
                                 tenantSchema.latest(), tenantSchema.pending(server, tenant.databaseName), onlyMine,
                                 onlyTheirs);
                     }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())));
@@ -191,8 +192,9 @@ public class TenantLifecycle {
                 SELECT id, slug, status, db_server_id, database_name FROM tenants
                 WHERE status IN ('ACTIVE', 'SUSPENDED') ORDER BY slug""").execute()
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUni(row -> probe(row.getUUID(0), row.getString(1),
-                        TenantStatus.valueOf(row.getString(2)), row.getString(3), row.getString(4)))
+                .onItem().transformToUni(row -> probe(row.getUUID("id"), row.getString("slug"),
+                        TenantStatus.valueOf(row.getString("status")), row.getString("db_server_id"),
+                        row.getString("database_name")))
                 .merge(healthConcurrency)
                 .collect().asList()
                 .map(probes -> {

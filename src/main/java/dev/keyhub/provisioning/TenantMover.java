@@ -1,7 +1,6 @@
 package dev.keyhub.provisioning;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,6 +20,7 @@ import org.postgresql.copy.CopyOut;
 import org.postgresql.core.BaseConnection;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
@@ -100,7 +100,7 @@ public class TenantMover {
 
     /** Streams every table across in one target transaction, then compares row counts before committing. */
     private static long copy(ServerAddress from, ServerAddress to, String database) throws SQLException {
-        try (Connection src = connect(from, database); Connection dst = connect(to, database)) {
+        try (Connection src = from.connect(database); Connection dst = to.connect(database)) {
             src.setAutoCommit(false);
             src.createStatement().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             dst.setAutoCommit(false);
@@ -144,16 +144,16 @@ public class TenantMover {
                 SELECT t.relname FROM t JOIN deps ON deps.oid = t.oid
                 GROUP BY t.relname ORDER BY max(deps.depth), t.relname""")) {
             while (rs.next()) {
-                ordered.add(rs.getString(1));
+                ordered.add(rs.getString("relname"));
             }
         }
         return ordered;
     }
 
     private static long count(Connection c, String quotedTable) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quotedTable)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) AS n FROM " + quotedTable)) {
             rs.next();
-            return rs.getLong(1);
+            return rs.getLong("n");
         }
     }
 
@@ -166,25 +166,22 @@ public class TenantMover {
                 if (!rs.next()) {
                     throw ProblemException.notFound("tenant_not_found", "No tenant " + tenant + ".");
                 }
-                TenantStatus status = TenantStatus.valueOf(rs.getString(4));
+                TenantStatus status = TenantStatus.valueOf(rs.getString("status"));
                 if (status != TenantStatus.ACTIVE && status != TenantStatus.SUSPENDED) {
                     throw ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be moved.");
                 }
-                if (rs.getString(5) != null) {
+                if (rs.getString("moving_to") != null) {
                     throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
                 }
-                return new Source(rs.getString(1), rs.getString(2), rs.getString(3), server(rs.getString(6)));
+                return new Source(rs.getString("slug"), rs.getString("database_name"), rs.getString("schema_version"),
+                        server(rs.getString("db_server_id")));
             }
         }
     }
 
     private DbServer server(String id) throws SQLException {
-        try (Connection c = catalog.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT " + DbServer.COLUMNS + " FROM db_servers WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? DbServer.fromRow(rs) : null;
-            }
+        try (Connection c = catalog.getConnection()) {
+            return ServerStore.byId(c, id);
         }
     }
 
@@ -231,12 +228,8 @@ public class TenantMover {
     }
 
     private static void execute(ServerAddress server, String database, String sql) throws SQLException {
-        try (Connection c = connect(server, database); Statement st = c.createStatement()) {
+        try (Connection c = server.connect(database); Statement st = c.createStatement()) {
             st.execute(sql);
         }
-    }
-
-    private static Connection connect(ServerAddress server, String database) throws SQLException {
-        return DriverManager.getConnection(server.jdbcUrl(database), server.user(), server.password());
     }
 }

@@ -162,17 +162,18 @@ final class DirectChangesets {
         History ran = new History(new LinkedHashMap<>(), new LinkedHashMap<>());
         try (Statement st = c.createStatement()) {
             try (ResultSet tables = st.executeQuery(
-                    "SELECT to_regclass('databasechangelog') IS NOT NULL AND to_regclass('databasechangeloglock') IS NOT NULL")) {
+                    "SELECT to_regclass('databasechangelog') IS NOT NULL AND to_regclass('databasechangeloglock') IS NOT NULL"
+                            + " AS present")) {
                 tables.next();
-                if (!tables.getBoolean(1)) {
+                if (!tables.getBoolean("present")) {
                     return null;
                 }
             }
             try (ResultSet rs = st.executeQuery(HISTORY)) {
                 while (rs.next()) {
-                    String key = rs.getString(1) + "::" + rs.getString(2) + "::" + rs.getString(3);
-                    ran.checksums().put(key, rs.getString(4));
-                    ran.tags().put(key, rs.getString(5));
+                    String key = rs.getString("id") + "::" + rs.getString("author") + "::" + rs.getString("filename");
+                    ran.checksums().put(key, rs.getString("md5sum"));
+                    ran.tags().put(key, rs.getString("tag"));
                 }
             }
         }

@@ -1,11 +1,9 @@
 package dev.keyhub.schema;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -18,6 +16,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
@@ -79,8 +78,7 @@ public class Templates {
 
     /** Creates the template if missing, at {@code version}; returns its schema version. Blocking. */
     public String ensureTemplate(ServerAddress address, String template, String version) {
-        try (Connection c = DriverManager.getConnection(address.jdbcUrl(address.maintenanceDb()), address.user(),
-                address.password())) {
+        try (Connection c = address.connect(address.maintenanceDb())) {
             boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
                 ps.setString(1, template);
@@ -104,39 +102,24 @@ public class Templates {
     }
 
     private void registerCatalogServer() {
-        try (Connection c = catalog.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO db_servers (id, uses_catalog_connection, region, template_database)
-                        VALUES (?, true, 'default', ?) ON CONFLICT (id) DO NOTHING""")) {
-            ps.setString(1, DbServer.CATALOG_SERVER);
-            ps.setString(2, templateName);
-            ps.executeUpdate();
+        try (Connection c = catalog.getConnection()) {
+            ServerStore.registerCatalogServer(c, templateName);
         } catch (SQLException e) {
             throw new IllegalStateException("could not register the catalog's database server", e);
         }
     }
 
     private List<DbServer> activeServers() {
-        List<DbServer> result = new ArrayList<>();
-        try (Connection c = catalog.getConnection();
-                Statement st = c.createStatement();
-                var rs = st.executeQuery("SELECT " + DbServer.COLUMNS
-                        + " FROM db_servers WHERE status <> 'disabled' ORDER BY id")) {
-            while (rs.next()) {
-                result.add(DbServer.fromRow(rs));
-            }
+        try (Connection c = catalog.getConnection()) {
+            return ServerStore.active(c);
         } catch (SQLException e) {
             throw new IllegalStateException("could not list database servers", e);
         }
-        return result;
     }
 
     private void recordVersion(String serverId, String version) {
-        try (Connection c = catalog.getConnection();
-                PreparedStatement ps = c.prepareStatement("UPDATE db_servers SET template_version = ? WHERE id = ?")) {
-            ps.setString(1, version);
-            ps.setString(2, serverId);
-            ps.executeUpdate();
+        try (Connection c = catalog.getConnection()) {
+            ServerStore.recordTemplateVersion(c, serverId, version);
         } catch (SQLException e) {
             throw new IllegalStateException("could not record template version", e);
         }

@@ -2,7 +2,6 @@ package dev.keyhub.schema;
 
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,7 +36,7 @@ import liquibase.resource.ClassLoaderResourceAccessor;
 @ApplicationScoped
 public class TenantSchema {
 
-    /** SQL that reads the schema version (newest tag) of a tenant database. */
+    /** SQL that reads the schema version (newest tag) of a tenant database, as column {@code tag}. */
     public static final String VERSION_SQL =
             "SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1";
 
@@ -129,7 +128,7 @@ public class TenantSchema {
      */
     public Outcome apply(ServerAddress server, String database, Direction direction, String tag) {
         String from = null;
-        try (Connection c = connect(server, database)) {
+        try (Connection c = server.connect(database)) {
             try {
                 Outcome direct = this.direct.get().run(c, direction, tag, true);
                 if (direct != null) {
@@ -167,7 +166,7 @@ public class TenantSchema {
      * transactional), so a changeset that would fail on this database's data fails here, and nothing changes.
      */
     public void dryRun(ServerAddress server, String database, Direction direction, String tag) {
-        try (Connection real = connect(server, database)) {
+        try (Connection real = server.connect(database)) {
             real.setAutoCommit(false);
             try {
                 if (direct.get().run(real, direction, tag, false) == null) {
@@ -184,7 +183,7 @@ public class TenantSchema {
 
     /** Ids of the changesets of the changelog not yet applied to the database (author::id). */
     public List<String> pending(ServerAddress server, String database) {
-        try (Connection c = connect(server, database)) {
+        try (Connection c = server.connect(database)) {
             Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
             Liquibase liquibase = new Liquibase(parsed(), resources(), db);
             List<String> ids = new ArrayList<>();
@@ -203,11 +202,11 @@ public class TenantSchema {
      */
     public java.util.Set<String> shape(ServerAddress server, String database) {
         java.util.Set<String> shape = new java.util.TreeSet<>();
-        try (Connection c = connect(server, database); Statement st = c.createStatement()) {
+        try (Connection c = server.connect(database); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("""
                     SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
                            || CASE WHEN is_nullable = 'YES' THEN 'null' ELSE 'not null' END
-                           || coalesce(' default ' || column_default, '')
+                           || coalesce(' default ' || column_default, '') AS line
                     FROM information_schema.columns
                     WHERE table_schema = 'public' AND table_name NOT LIKE 'databasechangelog%'
                     UNION ALL
@@ -218,7 +217,7 @@ public class TenantSchema {
                     FROM pg_constraint WHERE connamespace = 'public'::regnamespace
                       AND conrelid::regclass::text NOT LIKE 'databasechangelog%'""")) {
                 while (rs.next()) {
-                    shape.add(rs.getString(1));
+                    shape.add(rs.getString("line"));
                 }
             }
             return shape;
@@ -229,7 +228,7 @@ public class TenantSchema {
 
     /** The version a database is at now. */
     public String version(ServerAddress server, String database) {
-        try (Connection c = connect(server, database)) {
+        try (Connection c = server.connect(database)) {
             return version(c);
         } catch (SQLException e) {
             throw new MigrationFailure(database, e);
@@ -259,9 +258,9 @@ public class TenantSchema {
      */
     private static void releaseLeftoverLock(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangeloglock') IS NOT NULL")) {
+                ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangeloglock') IS NOT NULL AS present")) {
             rs.next();
-            if (rs.getBoolean(1)) {
+            if (rs.getBoolean("present")) {
                 st.executeUpdate("UPDATE databasechangeloglock SET locked = false, lockgranted = NULL, lockedby = NULL"
                         + " WHERE locked");
             }
@@ -270,12 +269,12 @@ public class TenantSchema {
 
     private static int changesetsAfter(Connection c, String tag) throws SQLException {
         try (var ps = c.prepareStatement("""
-                SELECT count(*) FROM databasechangelog WHERE orderexecuted >
+                SELECT count(*) AS n FROM databasechangelog WHERE orderexecuted >
                     (SELECT max(orderexecuted) FROM databasechangelog WHERE tag = ?)""")) {
             ps.setString(1, tag);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                int count = rs.getInt(1);
+                int count = rs.getInt("n");
                 try (var exists = c.prepareStatement("SELECT 1 FROM databasechangelog WHERE tag = ?")) {
                     exists.setString(1, tag);
                     if (!exists.executeQuery().next()) {
@@ -289,10 +288,6 @@ public class TenantSchema {
 
     private static ClassLoaderResourceAccessor resources() {
         return new ClassLoaderResourceAccessor(TenantSchema.class.getClassLoader());
-    }
-
-    private static Connection connect(ServerAddress server, String database) throws SQLException {
-        return DriverManager.getConnection(server.jdbcUrl(database), server.user(), server.password());
     }
 
     /** A view of a connection on which commit and auto-commit do nothing, so that everything stays in one transaction. */
@@ -315,14 +310,14 @@ public class TenantSchema {
     /** The newest tag in a database's Liquibase history, or null if it has none (or no history table). */
     public static String version(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangelog') IS NOT NULL")) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangelog') IS NOT NULL AS present")) {
                 rs.next();
-                if (!rs.getBoolean(1)) {
+                if (!rs.getBoolean("present")) {
                     return null;
                 }
             }
             try (ResultSet rs = st.executeQuery(VERSION_SQL)) {
-                return rs.next() ? rs.getString(1) : null;
+                return rs.next() ? rs.getString("tag") : null;
             }
         }
     }

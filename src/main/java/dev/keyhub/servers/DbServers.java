@@ -8,12 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.ServerStore;
 
 /**
  * Resolves database servers (rows of {@code db_servers}) to addresses with credentials. Servers change
@@ -23,18 +21,18 @@ import dev.keyhub.catalog.DbServer;
 public class DbServers {
 
     private final CredentialsConfig config;
-    private final Pool catalog;
+    private final ServerStore store;
     private final String catalogUrl;
     private final String catalogUser;
     private final String catalogPassword;
     private final Map<String, ServerAddress> known = new ConcurrentHashMap<>();
 
-    public DbServers(CredentialsConfig config, Pool catalog,
+    public DbServers(CredentialsConfig config, ServerStore store,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String catalogUrl,
             @ConfigProperty(name = "quarkus.datasource.username") String catalogUser,
             @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword) {
         this.config = config;
-        this.catalog = catalog;
+        this.store = store;
         this.catalogUrl = catalogUrl;
         this.catalogUser = catalogUser;
         this.catalogPassword = catalogPassword;
@@ -46,20 +44,10 @@ public class DbServers {
         if (cached != null) {
             return Uni.createFrom().item(cached);
         }
-        return catalog.preparedQuery("""
-                SELECT id, host, port, maintenance_db, uses_catalog_connection, credentials_ref
-                FROM db_servers WHERE id = $1""").execute(Tuple.of(serverId)).map(rows -> {
-            if (rows.size() == 0) {
+        return store.byId(serverId).map(server -> {
+            if (server == null) {
                 throw new IllegalStateException("unknown database server " + serverId);
             }
-            Row r = rows.iterator().next();
-            DbServer server = new DbServer();
-            server.id = r.getString(0);
-            server.host = r.getString(1);
-            server.port = r.getInteger(2);
-            server.maintenanceDb = r.getString(3);
-            server.usesCatalogConnection = r.getBoolean(4);
-            server.credentialsRef = r.getString(5);
             ServerAddress address = addressOf(server);
             known.put(serverId, address);
             return address;

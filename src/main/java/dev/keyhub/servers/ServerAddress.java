@@ -1,5 +1,9 @@
 package dev.keyhub.servers;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
 import io.vertx.pgclient.PgConnectOptions;
 
 /** Where a database server listens and how to log in to it. Never serialised into a response. */
@@ -12,6 +16,14 @@ public record ServerAddress(String host, int port, String user, String password,
 
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+
+    /**
+     * A blocking JDBC connection to {@code database} on this server: the one way to open one, for the adapters
+     * that need JDBC (Liquibase, {@code COPY}, the blocking jobs). Everything else uses the reactive client.
+     */
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), user, password);
     }
 
     @Override

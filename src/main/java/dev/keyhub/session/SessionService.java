@@ -67,8 +67,8 @@ public class SessionService {
                 VALUES ($1, $2, $3, now() + $4 * interval '1 second', $5::text::inet, $6) RETURNING id, expires_at""")
                 .execute(Tuple.tuple(java.util.Arrays.asList(SessionTokens.hash(token), ctx.member().userId(),
                         ctx.member().membershipId(), lifetime.toSeconds(), ctx.clientIp(), agent)))
-                .map(rows -> new Opened(rows.iterator().next().getUUID(0), token,
-                        rows.iterator().next().getOffsetDateTime(1))))
+                .map(rows -> new Opened(rows.iterator().next().getUUID("id"), token,
+                        rows.iterator().next().getOffsetDateTime("expires_at"))))
                 .call(() -> purgeExpired(ctx));
     }
 
@@ -84,6 +84,7 @@ public class SessionService {
                         : pools.withConnection(tenant, c -> c.preparedQuery("""
                                 SELECT s.id, i.provider, i.provider_sub,
                                        s.last_accessed_at IS NULL OR s.last_accessed_at < now() - $2 * interval '1 second'
+                                           AS stale
                                 FROM sessions s
                                 JOIN memberships m ON m.user_id = s.user_id AND m.left_at IS NULL
                                 JOIN user_identities i ON i.user_id = s.user_id
@@ -94,8 +95,9 @@ public class SessionService {
                                         return Uni.createFrom().nullItem();
                                     }
                                     Row r = rows.iterator().next();
-                                    Valid valid = new Valid(r.getUUID(0), tenantId, r.getString(1), r.getString(2));
-                                    if (!r.getBoolean(3)) {
+                                    Valid valid = new Valid(r.getUUID("id"), tenantId, r.getString("provider"),
+                                            r.getString("provider_sub"));
+                                    if (!r.getBoolean("stale")) {
                                         return Uni.createFrom().item(valid);
                                     }
                                     return c.preparedQuery("UPDATE sessions SET last_accessed_at = now() WHERE id = $1")
@@ -106,14 +108,16 @@ public class SessionService {
     /** The caller's live sessions, newest first; the one this request uses is marked current. */
     public Uni<List<SessionView>> mine(TenantContext ctx, UUID currentSession) {
         return pools.withConnection(ctx.tenant(), c -> c.preparedQuery("""
-                SELECT id, created_at, expires_at, last_accessed_at, ip_address::text, user_agent FROM sessions
+                SELECT id, created_at, expires_at, last_accessed_at, ip_address::text AS ip, user_agent FROM sessions
                 WHERE user_id = $1 AND NOT revoked AND expires_at > now() ORDER BY created_at DESC LIMIT 200""")
                 .execute(Tuple.of(ctx.member().userId())))
                 .map(rows -> {
                     List<SessionView> out = new ArrayList<>();
                     for (Row r : rows) {
-                        out.add(new SessionView(r.getUUID(0), r.getOffsetDateTime(1), r.getOffsetDateTime(2),
-                                r.getOffsetDateTime(3), r.getString(4), r.getString(5), r.getUUID(0).equals(currentSession)));
+                        UUID id = r.getUUID("id");
+                        out.add(new SessionView(id, r.getOffsetDateTime("created_at"), r.getOffsetDateTime("expires_at"),
+                                r.getOffsetDateTime("last_accessed_at"), r.getString("ip"), r.getString("user_agent"),
+                                id.equals(currentSession)));
                     }
                     return out;
                 });

@@ -1,7 +1,5 @@
 package dev.keyhub.settings;
 
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -24,13 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.Json;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
-import dev.keyhub.audit.Audit;
 import dev.keyhub.common.ProblemException;
-import dev.keyhub.pools.TenantPools;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
 
@@ -47,20 +40,11 @@ public class SettingsResource {
     static final int MAX_VALUE_CHARS = 65_536;
 
     private final TenantAccess access;
-    private final TenantPools pools;
-    private final Audit audit;
+    private final Settings settings;
 
-    public SettingsResource(TenantAccess access, TenantPools pools, Audit audit) {
+    public SettingsResource(TenantAccess access, Settings settings) {
         this.access = access;
-        this.pools = pools;
-        this.audit = audit;
-    }
-
-    public record Setting(String key, Object value, OffsetDateTime updatedAt) {
-
-        static Setting of(Row r) {
-            return new Setting(r.getString(0), Json.decodeValue(r.getValue(1).toString()), r.getOffsetDateTime(2));
-        }
+        this.settings = settings;
     }
 
     /** Body of PUT: {@code {"value": <any JSON>}}. */
@@ -69,31 +53,16 @@ public class SettingsResource {
 
     @GET
     @Operation(summary = "All settings")
-    public Uni<List<Setting>> list(@PathParam("tenant") String tenant) {
-        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.query(
-                        "SELECT key, value::text, updated_at FROM settings ORDER BY key").execute()))
-                .map(rows -> {
-                    List<Setting> out = new ArrayList<>();
-                    rows.forEach(r -> out.add(Setting.of(r)));
-                    return out;
-                });
+    public Uni<List<Settings.Setting>> list(@PathParam("tenant") String tenant) {
+        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(settings::list);
     }
 
     @GET
     @Path("/{key}")
     @Operation(summary = "One setting")
-    public Uni<Setting> get(@PathParam("tenant") String tenant, @PathParam("key") String key) {
+    public Uni<Settings.Setting> get(@PathParam("tenant") String tenant, @PathParam("key") String key) {
         checkKey(key);
-        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withConnection(ctx.tenant(), c -> c.preparedQuery(
-                        "SELECT key, value::text, updated_at FROM settings WHERE key = $1").execute(Tuple.of(key))))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw notFound(key);
-                    }
-                    return Setting.of(rows.iterator().next());
-                });
+        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(ctx -> settings.get(ctx, key));
     }
 
     @PUT
@@ -101,20 +70,14 @@ public class SettingsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Set a setting to a JSON value (at most 64 KiB)")
     @APIResponse(responseCode = "400", description = "Invalid key or value")
-    public Uni<Setting> put(@PathParam("tenant") String tenant, @PathParam("key") String key,
+    public Uni<Settings.Setting> put(@PathParam("tenant") String tenant, @PathParam("key") String key,
             @NotNull @Valid Value body) {
         checkKey(key);
         String json = body.value().toString();
         if (json.length() > MAX_VALUE_CHARS) {
             throw ProblemException.badRequest("value_too_large", "A setting's value is at most 64 KiB of JSON.");
         }
-        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery("""
-                        INSERT INTO settings (key, value) VALUES ($1, $2::text::jsonb)
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                        RETURNING key, value::text, updated_at""").execute(Tuple.of(key, json))
-                        .call(() -> audit.record(tx, ctx, "setting.changed", "setting", key, null))))
-                .map(rows -> Setting.of(rows.iterator().next()));
+        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(ctx -> settings.put(ctx, key, json));
     }
 
     @DELETE
@@ -123,16 +86,8 @@ public class SettingsResource {
     @APIResponse(responseCode = "204", description = "Removed")
     public Uni<Response> delete(@PathParam("tenant") String tenant, @PathParam("key") String key) {
         checkKey(key);
-        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN))
-                .chain(ctx -> pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery(
-                        "DELETE FROM settings WHERE key = $1").execute(Tuple.of(key))
-                        .call(rows -> {
-                            if (rows.rowCount() == 0) {
-                                throw notFound(key);
-                            }
-                            return audit.record(tx, ctx, "setting.deleted", "setting", key, null);
-                        })))
-                .map(rows -> Response.noContent().build());
+        return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(ctx -> settings.delete(ctx, key))
+                .map(done -> Response.noContent().build());
     }
 
     private static void checkKey(String key) {
@@ -141,9 +96,4 @@ public class SettingsResource {
                     "A setting key is 1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit.");
         }
     }
-
-    private static ProblemException notFound(String key) {
-        return ProblemException.notFound("setting_not_found", "No setting '" + key + "'.");
-    }
-
 }

@@ -37,7 +37,7 @@ public class TenantAccess {
     private static final int FROZEN_RETRY_AFTER = 5;
     private static final Pattern SLUG = Pattern.compile(Slug.PATTERN);
     private static final String MEMBER_SQL = """
-            SELECT u.id, u.email, u.name, u.icon, m.id, m.role, m.created_at
+            SELECT u.id AS user_id, u.email, u.name, u.icon, m.id AS membership_id, m.role, m.created_at AS member_since
             FROM user_identities i
             JOIN users u ON u.id = i.user_id
             JOIN memberships m ON m.user_id = u.id AND m.left_at IS NULL
@@ -171,8 +171,8 @@ public class TenantAccess {
                 return null;
             }
             Row r = rows.iterator().next();
-            return new Member(r.getUUID(0), r.getString(1), r.getString(2), r.getString(3), r.getUUID(4),
-                    Role.fromWire(r.getString(5)), r.getOffsetDateTime(6));
+            return new Member(r.getUUID("user_id"), r.getString("email"), r.getString("name"), r.getString("icon"),
+                    r.getUUID("membership_id"), Role.fromWire(r.getString("role")), r.getOffsetDateTime("member_since"));
         });
     }
 

@@ -40,4 +40,20 @@ class PackageStructureTest {
                 .should().beAnnotatedWith(jakarta.ws.rs.Path.class)
                 .check(MAIN);
     }
+
+    @Test
+    void resourcesWriteNoSql() {
+        noClasses().that().areAnnotatedWith(jakarta.ws.rs.Path.class)
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx.mutiny.sqlclient..", "io.vertx.sqlclient..",
+                        "java.sql..", "javax.sql..")
+                .check(MAIN);
+    }
+
+    @Test
+    void jdbcConnectionsAreOpenedInOnePlace() {
+        noClasses().that().doNotHaveFullyQualifiedName("dev.keyhub.servers.ServerAddress")
+                .and().doNotHaveFullyQualifiedName("dev.keyhub.embedded.EmbeddedPostgres")
+                .should().callMethod(java.sql.DriverManager.class, "getConnection", String.class, String.class, String.class)
+                .check(MAIN);
+    }
 }

@@ -1,6 +1,5 @@
 package dev.keyhub.security;
 
-
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
