@@ -12,10 +12,8 @@ import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.keyhub.catalog.SpareStore;
 import dev.keyhub.schema.SchemaConfig;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
@@ -34,25 +32,7 @@ import dev.keyhub.servers.DbServers;
 public class Spares {
 
     private static final Logger LOG = Logger.getLogger(Spares.class);
-    private static final long LOCK = 0x6b68_7370L; // "khsp"
-
-    private static final String RESERVE_SQL = """
-            WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS held)
-            INSERT INTO spare_databases (id, db_server_id, schema_version, state)
-            SELECT gen_random_uuid(), s.id, s.template_version, 'creating'
-            FROM lock, db_servers s
-            CROSS JOIN LATERAL generate_series(1, greatest(0, $1 - (
-                SELECT count(*) FROM spare_databases sd WHERE sd.db_server_id = s.id)::int))
-            WHERE lock.held AND s.status = 'active' AND s.template_version IS NOT NULL
-              AND (s.uses_catalog_connection OR s.credentials_ref = ANY($3::text[]))
-            RETURNING id, db_server_id""";
-
-    private static final String OBSOLETE_SQL = """
-            SELECT sd.id, sd.db_server_id FROM spare_databases sd JOIN db_servers s ON s.id = sd.db_server_id
-            WHERE (sd.state = 'ready' AND sd.schema_version IS DISTINCT FROM s.template_version)
-               OR (sd.state = 'creating' AND sd.created_at < now() - $1 * interval '1 second')""";
-
-    private final Pool catalog;
+    private final SpareStore store;
     private final DbServers servers;
     private final DatabaseAdmin databases;
     private final int target;
@@ -60,9 +40,9 @@ public class Spares {
     private final String template;
     private final AtomicBoolean running = new AtomicBoolean();
 
-    public Spares(Pool catalog, DbServers servers, DatabaseAdmin databases, ProvisioningConfig config,
+    public Spares(SpareStore store, DbServers servers, DatabaseAdmin databases, ProvisioningConfig config,
             SchemaConfig schema) {
-        this.catalog = catalog;
+        this.store = store;
         this.servers = servers;
         this.databases = databases;
         this.target = config.sparesPerServer();
@@ -103,9 +83,9 @@ public class Spares {
         if (target <= 0) {
             return Uni.createFrom().item(0);
         }
-        return catalog.withTransaction(c -> c.preparedQuery(RESERVE_SQL).execute(Tuple.of(target, LOCK, servers.configuredCredentials())))
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(row -> createOne(row.getUUID("id"), row.getString("db_server_id")))
+        return store.reserve(target, servers.configuredCredentials())
+                .onItem().transformToMulti(reserved -> Multi.createFrom().iterable(reserved))
+                .onItem().transformToUniAndConcatenate(spare -> createOne(spare.id(), spare.serverId()))
                 .collect().asList().map(list -> (int) list.stream().filter(Boolean::booleanValue).count());
     }
 
@@ -113,8 +93,7 @@ public class Spares {
         String database = ProvisioningService.databaseName(id);
         return servers.address(serverId)
                 .chain(server -> databases.createFromTemplate(server, database, template)
-                        .chain(() -> catalog.preparedQuery("UPDATE spare_databases SET state = 'ready' WHERE id = $1")
-                                .execute(Tuple.of(id)))
+                        .chain(() -> store.markReady(id))
                         .replaceWith(true)
                         .onFailure().call(e -> databases.dropIfExists(server, database)
                                 .chain(() -> delete(id)).onFailure().recoverWithNull()))
@@ -126,22 +105,21 @@ public class Spares {
 
     /** Drops spares whose schema is outdated, and abandoned half-created ones. */
     Uni<Void> dropObsolete() {
-        return catalog.preparedQuery(OBSOLETE_SQL).execute(Tuple.of(staleAfter.toSeconds()))
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+        return store.obsolete(staleAfter)
+                .onItem().transformToMulti(obsolete -> Multi.createFrom().iterable(obsolete))
                 .onItem().transformToUniAndConcatenate(this::dropOne)
                 .collect().last().replaceWithVoid();
     }
 
-    private Uni<Void> dropOne(Row row) {
-        UUID id = row.getUUID("id");
-        return servers.address(row.getString("db_server_id"))
+    private Uni<Void> dropOne(SpareStore.Spare spare) {
+        UUID id = spare.id();
+        return servers.address(spare.serverId())
                 .chain(server -> databases.dropIfExists(server, ProvisioningService.databaseName(id)))
                 .chain(() -> delete(id))
                 .onFailure().recoverWithNull();
     }
 
     private Uni<Void> delete(UUID id) {
-        return catalog.preparedQuery("DELETE FROM spare_databases WHERE id = $1").execute(Tuple.of(id))
-                .replaceWithVoid();
+        return store.delete(id);
     }
 }

@@ -1,0 +1,38 @@
+package dev.keyhub.catalog;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** One tenant's part of a migration job, in one phase ({@code dry_run} or {@code apply}) and wave. */
+@Entity
+@Table(name = "migration_tasks")
+public class MigrationTask {
+
+    @Id
+    public UUID id;
+    @Column(name = "job_id")
+    public UUID jobId;
+    @Column(name = "tenant_id")
+    public UUID tenantId;
+    public String phase;
+    public int wave;
+    public String state;
+    @Column(name = "from_version")
+    public String fromVersion;
+    @Column(name = "to_version")
+    public String toVersion;
+    public String error;
+    @Column(name = "claimed_by")
+    public String claimedBy;
+    @Column(name = "claimed_at")
+    public OffsetDateTime claimedAt;
+    @Column(name = "started_at")
+    public OffsetDateTime startedAt;
+    @Column(name = "finished_at")
+    public OffsetDateTime finishedAt;
+}
