@@ -1,5 +1,8 @@
 package dev.keyhub.catalog;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,9 +19,10 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The tenants of the catalog. Reads go through Hibernate Reactive, except {@link #liveRef}: a named statement on
+ * The tenants of the catalog. Plain reads go through Hibernate Reactive. {@link #liveRef} is a named statement on
  * the catalog pool, because it also runs while a request is authenticated, where no Hibernate session can be
- * opened.
+ * opened; so are the writes of provisioning and the lifecycle, which run in chains that continue on whatever
+ * thread a database server answered on, and the placement, which the ORM cannot say.
  */
 @ApplicationScoped
 public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
@@ -26,6 +30,55 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     private static final String LIVE_REF = """
             SELECT id, slug, status, db_server_id, database_name, schema_version, frozen_for FROM tenants
             WHERE id = $1 AND status NOT IN ('DELETED', 'FAILED')""";
+
+    /**
+     * In one statement: places the tenant on an active server with room whose credentials this replica has, in
+     * the requested region if one there has room, else the least loaded relative to its capacity; claims a spare
+     * database there if one is ready at the template's version (its id becomes the tenant's), and records the
+     * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
+     */
+    private static final String RECORD = """
+            WITH placed AS (
+                SELECT s.id, s.template_version FROM db_servers s
+                LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
+                WHERE s.status = 'active' AND (s.uses_catalog_connection OR s.credentials_ref = ANY($9::text[]))
+                GROUP BY s.id, s.capacity, s.template_version
+                HAVING count(t.id) < s.capacity
+                ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
+                LIMIT 1),
+            spare AS (
+                DELETE FROM spare_databases WHERE id = (
+                    SELECT sd.id FROM spare_databases sd, placed
+                    WHERE sd.db_server_id = placed.id AND sd.state = 'ready'
+                      AND sd.schema_version = placed.template_version AND $6
+                    ORDER BY sd.created_at LIMIT 1
+                    FOR UPDATE OF sd SKIP LOCKED)
+                RETURNING id),
+            chosen AS (SELECT coalesce((SELECT id FROM spare), $1::uuid) AS id)
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name, organization_id)
+            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', ''), $8
+            FROM placed, chosen
+            RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
+
+    private static final String RECORD_CLONE = """
+            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
+            SELECT $1, $2, $3, s.type, 'PROVISIONING', s.db_server_id, $4 FROM tenants s
+            WHERE s.id = $5 AND s.status IN ('ACTIVE', 'SUSPENDED')
+            RETURNING db_server_id, created_at, type""";
+
+    private static final String ACTIVATE = """
+            UPDATE tenants SET status = 'ACTIVE', schema_version = $2
+            WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
+    private static final String REMOVE = "DELETE FROM tenants WHERE id = $1";
+    private static final String MARK_FAILED = "UPDATE tenants SET status = 'FAILED', failure = $2 WHERE id = $1";
+    private static final String TRANSITION = "UPDATE tenants SET status = $3 WHERE id = $1 AND status = $2";
+    private static final String MARK_DELETING = "UPDATE tenants SET status = 'DELETING' WHERE id = $1";
+    private static final String MARK_DELETED = """
+            UPDATE tenants SET status = 'DELETED', deleted_at = now(), purge_after = now() + $2 * interval '1 second'
+            WHERE id = $1""";
+    private static final String MARK_PURGED = """
+            UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now()
+            WHERE id = $1""";
 
     private final Pool catalog;
 
@@ -75,5 +128,85 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     @WithSession
     public Uni<Optional<Tenant>> findOne(UUID id) {
         return findById(id).map(Optional::ofNullable);
+    }
+
+    /** Where {@link #record} placed a new tenant, and whether it took a spare database. */
+    public record Placed(UUID id, String dbServerId, String databaseName, OffsetDateTime createdAt, boolean fromSpare) {
+    }
+
+    /**
+     * Places a new tenant and records it as PROVISIONING, claiming a spare when {@code useSpares}; empty when no
+     * server has room. A taken slug fails with the database's unique violation, an organization at its quota
+     * with SQLSTATE KH001 (its trigger).
+     */
+    public Uni<Optional<Placed>> record(UUID id, String slug, String name, TenantType type, String databasePrefix,
+            boolean useSpares, String region, UUID organization, String[] credentials) {
+        return catalog.preparedQuery(RECORD).execute(Tuple.tuple(Arrays.asList(id, slug, name, type.wireName(),
+                databasePrefix, useSpares, region, organization, credentials))).map(rows -> {
+                    if (rows.size() == 0) {
+                        return Optional.empty();
+                    }
+                    Row r = rows.iterator().next();
+                    return Optional.of(new Placed(r.getUUID("id"), r.getString("db_server_id"), r.getString("database_name"),
+                            r.getOffsetDateTime("created_at"), r.getBoolean("from_spare")));
+                });
+    }
+
+    /** Where {@link #recordClone} put a clone, and the type it took from its source. */
+    public record Cloned(String dbServerId, OffsetDateTime createdAt, TenantType type) {
+    }
+
+    /** Records a clone of an active or suspended tenant as PROVISIONING on its server; empty for any other source. */
+    public Uni<Optional<Cloned>> recordClone(UUID id, String slug, String name, String databaseName, UUID source) {
+        return catalog.preparedQuery(RECORD_CLONE).execute(Tuple.of(id, slug, name, databaseName, source)).map(rows -> {
+            if (rows.size() == 0) {
+                return Optional.empty();
+            }
+            Row r = rows.iterator().next();
+            return Optional.of(new Cloned(r.getString("db_server_id"), r.getOffsetDateTime("created_at"),
+                    TenantType.fromWire(r.getString("type"))));
+        });
+    }
+
+    /** PROVISIONING → ACTIVE at {@code version}; the row's new {@code updated_at}, empty when it was not provisioning. */
+    public Uni<Optional<OffsetDateTime>> activate(UUID id, String version) {
+        return catalog.preparedQuery(ACTIVATE).execute(Tuple.of(id, version)).map(rows -> rows.size() == 0
+                ? Optional.empty() : Optional.of(rows.iterator().next().getOffsetDateTime("updated_at")));
+    }
+
+    /** Removes the row of a tenant whose creation was undone. */
+    public Uni<Void> remove(UUID id) {
+        return catalog.preparedQuery(REMOVE).execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** Marks a tenant FAILED, for the recovery sweep to clean up. */
+    public Uni<Void> markFailed(UUID id, String failure) {
+        return catalog.preparedQuery(MARK_FAILED).execute(Tuple.of(id, failure)).replaceWithVoid();
+    }
+
+    /** {@code from} → {@code to}; false when the tenant was not in {@code from}. */
+    public Uni<Boolean> transition(UUID id, TenantStatus from, TenantStatus to) {
+        return catalog.preparedQuery(TRANSITION).execute(Tuple.of(id, from.name(), to.name())).map(rows -> rows.rowCount() > 0);
+    }
+
+    /** DELETING: its database is about to be dropped (the recovery sweep finishes a crash). */
+    public Uni<Void> markDeleting(UUID id) {
+        return catalog.preparedQuery(MARK_DELETING).execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** DELETED with its database kept until {@code grace} from now. */
+    public Uni<Void> markDeleted(UUID id, Duration grace) {
+        return catalog.preparedQuery(MARK_DELETED).execute(Tuple.of(id, grace.toSeconds())).replaceWithVoid();
+    }
+
+    /** DELETED with its database dropped. */
+    public Uni<Void> markPurged(UUID id) {
+        return catalog.preparedQuery(MARK_PURGED).execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** Every active or suspended tenant, by slug. */
+    @WithSession
+    public Uni<List<Tenant>> activeOrSuspended() {
+        return list("status in ?1", Sort.by("slug"), List.of(TenantStatus.ACTIVE, TenantStatus.SUSPENDED));
     }
 }

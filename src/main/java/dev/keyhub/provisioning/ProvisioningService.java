@@ -10,15 +10,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
 import dev.keyhub.catalog.OrganizationRepository;
 import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
-import dev.keyhub.catalog.TenantType;
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
@@ -51,46 +48,7 @@ public class ProvisioningService {
     /** The owner becomes the first admin; the statement answers the database's schema version. */
     private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag";
 
-    /**
-     * In one statement: places the tenant on an active server with room whose credentials this replica has, in
-     * the requested region if one there has room, else the least loaded relative to its capacity; claims a spare
-     * database there if one is ready at the template's version (its id becomes the tenant's), and records the
-     * tenant as PROVISIONING. A slug conflict rolls the whole statement back, spare included.
-     */
-    private static final String RECORD_SQL = """
-            WITH placed AS (
-                SELECT s.id, s.template_version FROM db_servers s
-                LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
-                WHERE s.status = 'active' AND (s.uses_catalog_connection OR s.credentials_ref = ANY($9::text[]))
-                GROUP BY s.id, s.capacity, s.template_version
-                HAVING count(t.id) < s.capacity
-                ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
-                LIMIT 1),
-            spare AS (
-                DELETE FROM spare_databases WHERE id = (
-                    SELECT sd.id FROM spare_databases sd, placed
-                    WHERE sd.db_server_id = placed.id AND sd.state = 'ready'
-                      AND sd.schema_version = placed.template_version AND $6
-                    ORDER BY sd.created_at LIMIT 1
-                    FOR UPDATE OF sd SKIP LOCKED)
-                RETURNING id),
-            chosen AS (SELECT coalesce((SELECT id FROM spare), $1::uuid) AS id)
-            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name, organization_id)
-            SELECT chosen.id, $2, $3, $4, 'PROVISIONING', placed.id, $5 || replace(chosen.id::text, '-', ''), $8
-            FROM placed, chosen
-            RETURNING id, db_server_id, database_name, created_at, EXISTS (SELECT 1 FROM spare) AS from_spare""";
-
-    private static final String RECORD_CLONE_SQL = """
-            INSERT INTO tenants (id, slug, name, type, status, db_server_id, database_name)
-            SELECT $1, $2, $3, s.type, 'PROVISIONING', s.db_server_id, $4 FROM tenants s
-            WHERE s.id = $5 AND s.status IN ('ACTIVE', 'SUSPENDED')
-            RETURNING db_server_id, created_at, type""";
-
-    private static final String ACTIVATE_SQL = """
-            UPDATE tenants SET status = 'ACTIVE', schema_version = $2
-            WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
-
-    private final Pool catalog;
+    private final TenantRepository tenants;
     private final DbServers servers;
     private final DatabaseAdmin databases;
     private final OrganizationRepository organizations;
@@ -102,11 +60,11 @@ public class ProvisioningService {
     private final String identityProvider;
     private final String template;
 
-    public ProvisioningService(Pool catalog, DbServers servers, DatabaseAdmin databases, OrganizationRepository organizations,
+    public ProvisioningService(TenantRepository tenants, DbServers servers, DatabaseAdmin databases, OrganizationRepository organizations,
             TenantDirectory directory, TenantPools pools, Event<ProvisioningStep.Starting> starting, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             ProvisioningConfig config, SchemaConfig schema) {
-        this.catalog = catalog;
+        this.tenants = tenants;
         this.servers = servers;
         this.databases = databases;
         this.organizations = organizations;
@@ -172,16 +130,13 @@ public class ProvisioningService {
             t.name = name.strip();
             t.status = TenantStatus.PROVISIONING;
             t.databaseName = databaseName(id);
-            return catalog.preparedQuery(RECORD_CLONE_SQL).execute(Tuple.of(id, slug, t.name, t.databaseName, sourceId))
-                    .map(rows -> {
-                        if (rows.size() == 0) {
-                            throw notCloneable();
-                        }
-                        Row row = rows.iterator().next();
-                        t.dbServerId = row.getString("db_server_id");
-                        t.createdAt = row.getOffsetDateTime("created_at");
+            return tenants.recordClone(id, slug, t.name, t.databaseName, sourceId)
+                    .map(found -> {
+                        TenantRepository.Cloned cloned = found.orElseThrow(ProvisioningService::notCloneable);
+                        t.dbServerId = cloned.dbServerId();
+                        t.createdAt = cloned.createdAt();
                         t.updatedAt = t.createdAt;
-                        t.type = TenantType.fromWire(row.getString("type"));
+                        t.type = cloned.type();
                         return t;
                     })
                     .onFailure(DatabaseFailures::uniqueViolation)
@@ -231,21 +186,17 @@ public class ProvisioningService {
         t.name = request.name().strip();
         t.type = request.typeOrDefault();
         t.status = TenantStatus.PROVISIONING;
-        return organization(request.organization()).chain(org -> catalog.preparedQuery(RECORD_SQL)
-                .execute(Tuple.tuple(java.util.Arrays.asList(id, t.slug, t.name, t.type.wireName(), DATABASE_PREFIX, useSpares,
-                        request.region(), org, servers.configuredCredentials()))))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw ProblemException.unavailable("no_capacity",
-                                "No database server has room for another tenant.", 60);
-                    }
-                    Row row = rows.iterator().next();
-                    t.id = row.getUUID("id");
-                    t.dbServerId = row.getString("db_server_id");
-                    t.databaseName = row.getString("database_name");
-                    t.createdAt = row.getOffsetDateTime("created_at");
+        return organization(request.organization()).chain(org -> tenants.record(id, t.slug, t.name, t.type,
+                        DATABASE_PREFIX, useSpares, request.region(), org, servers.configuredCredentials()))
+                .map(found -> {
+                    TenantRepository.Placed placed = found.orElseThrow(() -> ProblemException.unavailable("no_capacity",
+                            "No database server has room for another tenant.", 60));
+                    t.id = placed.id();
+                    t.dbServerId = placed.dbServerId();
+                    t.databaseName = placed.databaseName();
+                    t.createdAt = placed.createdAt();
                     t.updatedAt = t.createdAt;
-                    return new Recorded(t, row.getBoolean("from_spare"));
+                    return new Recorded(t, placed.fromSpare());
                 })
                 .onFailure(DatabaseFailures::uniqueViolation)
                 .transform(e -> ProblemException.conflict("slug_taken",
@@ -273,13 +224,11 @@ public class ProvisioningService {
     }
 
     private Uni<Tenant> activate(Tenant tenant, String version) {
-        return catalog.preparedQuery(ACTIVATE_SQL).execute(Tuple.of(tenant.id, version)).map(rows -> {
-            if (rows.size() == 0) {
-                throw new IllegalStateException("tenant " + tenant.id + " is no longer PROVISIONING");
-            }
+        return tenants.activate(tenant.id, version).map(updated -> {
+            tenant.updatedAt = updated.orElseThrow(
+                    () -> new IllegalStateException("tenant " + tenant.id + " is no longer PROVISIONING"));
             tenant.status = TenantStatus.ACTIVE;
             tenant.schemaVersion = version;
-            tenant.updatedAt = rows.iterator().next().getOffsetDateTime("updated_at");
             return tenant;
         });
     }
@@ -290,13 +239,10 @@ public class ProvisioningService {
                 failure.step.wireName());
         return servers.address(tenant.dbServerId)
                 .chain(server -> databases.dropIfExists(server, tenant.databaseName))
-                .chain(() -> catalog.preparedQuery("DELETE FROM tenants WHERE id = $1").execute(Tuple.of(tenant.id)))
-                .replaceWithVoid()
+                .chain(() -> tenants.remove(tenant.id))
                 .onFailure().call(e -> {
                     LOG.errorf(e, "Could not undo provisioning of tenant %s; marking it FAILED", tenant.id);
-                    return catalog.preparedQuery("UPDATE tenants SET status = 'FAILED', failure = $2 WHERE id = $1")
-                            .execute(Tuple.of(tenant.id, "failed at " + failure.step.wireName())).replaceWithVoid()
-                            .onFailure().recoverWithNull();
+                    return tenants.markFailed(tenant.id, "failed at " + failure.step.wireName()).onFailure().recoverWithNull();
                 })
                 .onFailure().recoverWithNull();
     }

@@ -9,11 +9,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.Tenant;
+import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
@@ -34,7 +33,7 @@ import dev.keyhub.tenancy.TenantDirectory;
 @ApplicationScoped
 public class TenantLifecycle {
 
-    private final Pool catalog;
+    private final TenantRepository tenants;
     private final TenantDirectory directory;
     private final TenantPools pools;
     private final DbServers servers;
@@ -45,9 +44,9 @@ public class TenantLifecycle {
     private final int healthConcurrency;
     private final Duration healthTimeout;
 
-    public TenantLifecycle(Pool catalog, TenantDirectory directory, TenantPools pools, DbServers servers, ServerStore serverStore,
+    public TenantLifecycle(TenantRepository tenants, TenantDirectory directory, TenantPools pools, DbServers servers, ServerStore serverStore,
             DatabaseAdmin databases, TenantSchema tenantSchema, ProvisioningConfig config) {
-        this.catalog = catalog;
+        this.tenants = tenants;
         this.directory = directory;
         this.pools = pools;
         this.servers = servers;
@@ -70,10 +69,9 @@ public class TenantLifecycle {
     }
 
     private Uni<Tenant> transition(UUID id, TenantStatus from, TenantStatus to) {
-        return catalog.preparedQuery("UPDATE tenants SET status = $3 WHERE id = $1 AND status = $2 RETURNING slug")
-                .execute(Tuple.of(id, from.name(), to.name()))
-                .chain(rows -> directory.byId(id).call(t -> {
-                    if (rows.size() == 0 && t.status != to) {
+        return tenants.transition(id, from, to)
+                .chain(changed -> directory.byId(id).call(t -> {
+                    if (!changed && t.status != to) {
                         throw ProblemException.conflict("invalid_state",
                                 "A tenant that is " + t.status + " cannot become " + to + ".");
                     }
@@ -98,19 +96,11 @@ public class TenantLifecycle {
                 return Uni.createFrom().item(tenant);
             }
             Uni<Void> mark = tenant.status == TenantStatus.DELETED ? Uni.createFrom().voidItem()
-                    : catalog.preparedQuery(purge
-                            ? "UPDATE tenants SET status = 'DELETING' WHERE id = $1"
-                            : """
-                              UPDATE tenants SET status = 'DELETED', deleted_at = now(),
-                                     purge_after = now() + $2 * interval '1 second' WHERE id = $1""")
-                            .execute(purge ? Tuple.of(id) : Tuple.of(id, grace.toSeconds())).replaceWithVoid();
+                    : purge ? tenants.markDeleting(id) : tenants.markDeleted(id, grace);
             Uni<Void> drop = !purge ? Uni.createFrom().voidItem()
                     : servers.address(tenant.dbServerId)
                             .chain(server -> databases.dropIfExists(server, tenant.databaseName))
-                            .chain(() -> catalog.preparedQuery("""
-                                    UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()),
-                                           purged_at = now() WHERE id = $1""").execute(Tuple.of(id)))
-                            .replaceWithVoid();
+                            .chain(() -> tenants.markPurged(id));
             return mark.chain(() -> directory.forget(tenant.slug, id))
                     .chain(() -> pools.evict(id))
                     .chain(() -> drop)
@@ -188,13 +178,9 @@ public class TenantLifecycle {
      */
     public Uni<Health> health() {
         long start = System.nanoTime();
-        return catalog.query("""
-                SELECT id, slug, status, db_server_id, database_name FROM tenants
-                WHERE status IN ('ACTIVE', 'SUSPENDED') ORDER BY slug""").execute()
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUni(row -> probe(row.getUUID("id"), row.getString("slug"),
-                        TenantStatus.valueOf(row.getString("status")), row.getString("db_server_id"),
-                        row.getString("database_name")))
+        return tenants.activeOrSuspended()
+                .onItem().transformToMulti(all -> Multi.createFrom().iterable(all))
+                .onItem().transformToUni(t -> probe(t.id, t.slug, t.status, t.dbServerId, t.databaseName))
                 .merge(healthConcurrency)
                 .collect().asList()
                 .map(probes -> {
