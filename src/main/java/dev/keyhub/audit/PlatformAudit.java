@@ -1,5 +1,8 @@
 package dev.keyhub.audit;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.UUID;
@@ -20,7 +23,10 @@ import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.KeysetQuery;
 
-/** The platform audit log in the catalog: every admin action, who took it, on which tenant, and how it ended. */
+/**
+ * The platform audit log in the catalog: every admin action, who took it, on which tenant, and how it ended; and
+ * what the recovery sweep finished.
+ */
 @ApplicationScoped
 public class PlatformAudit {
 
@@ -29,6 +35,10 @@ public class PlatformAudit {
     private static final Pattern NUL = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
     private static final String INSERT = """
             INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details) VALUES ($1, $2, $3, $4, $5)""";
+    /** What the recovery sweep finished, as actor {@code keyhub-recovery}, with one text detail. */
+    private static final String INSERT_RECOVERY = """
+            INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details)
+            VALUES ('keyhub-recovery', ?, ?, 'success', jsonb_build_object(?::text, ?::text))""";
     private static final String LIST = """
             SELECT id, created_at, actor, action, tenant_id, outcome, details FROM platform_audit_log""";
 
@@ -84,5 +94,20 @@ public class PlatformAudit {
 
     private static String errorCode(Throwable e) {
         return e instanceof dev.keyhub.common.ProblemException p ? p.code() : "internal_error";
+    }
+
+    /**
+     * Records, on the caller's JDBC connection, what the recovery sweep finished ({@code key} and {@code value}
+     * become the details), since the request that started the work left no record of it.
+     */
+    public static void recordRecovery(Connection c, String action, UUID tenantId, String key, String value)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_RECOVERY)) {
+            ps.setString(1, action);
+            ps.setObject(2, tenantId);
+            ps.setString(3, key);
+            ps.setString(4, value);
+            ps.executeUpdate();
+        }
     }
 }

@@ -19,9 +19,23 @@ import dev.keyhub.common.ProblemException;
  * {@code Idempotency-Key} support for admin writes, stored in the catalog so that it holds across replicas
  * and restarts. A key is claimed before the work starts; a repeat with the same key and body gets the
  * stored response, a repeat with another body gets 422, a repeat while the first is running gets 409.
+ * Named statements on the catalog pool: the response is stored or the key released at the end of a provisioning
+ * chain, which continues on whatever thread a database server answered on, where no Hibernate session can run.
  */
 @ApplicationScoped
 public class Idempotency {
+
+    /** Claims the key for this request; a row back means it was free. */
+    private static final String CLAIM = """
+            INSERT INTO idempotency_keys (caller, key, request_hash) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING RETURNING 1""";
+    private static final String CLAIMED = """
+            SELECT request_hash, response_status, response_body, location
+            FROM idempotency_keys WHERE caller = $1 AND key = $2""";
+    private static final String COMPLETE = """
+            UPDATE idempotency_keys SET response_status = $3, response_body = $4, location = $5
+            WHERE caller = $1 AND key = $2""";
+    private static final String RELEASE = "DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2";
 
     private final Pool catalog;
 
@@ -39,15 +53,10 @@ public class Idempotency {
                     "Idempotency-Key must be 1 to 200 characters."));
         }
         String hash = sha256(requestBody);
-        return catalog.preparedQuery("""
-                INSERT INTO idempotency_keys (caller, key, request_hash) VALUES ($1, $2, $3)
-                ON CONFLICT DO NOTHING RETURNING 1""").execute(Tuple.of(caller, key, hash))
+        return catalog.preparedQuery(CLAIM).execute(Tuple.of(caller, key, hash))
                 .chain(inserted -> inserted.rowCount() == 1
                         ? Uni.createFrom().item(Optional.<Stored>empty())
-                        : catalog.preparedQuery("""
-                                SELECT request_hash, response_status, response_body, location
-                                FROM idempotency_keys WHERE caller = $1 AND key = $2""")
-                                .execute(Tuple.of(caller, key))
+                        : catalog.preparedQuery(CLAIMED).execute(Tuple.of(caller, key))
                                 .map(rows -> stored(rows.iterator().next(), hash)));
     }
 
@@ -64,18 +73,16 @@ public class Idempotency {
         return Optional.of(new Stored(status, row.getString("response_body"), row.getString("location")));
     }
 
+    /** Stores the response of the first request, for its repeats to get. */
     public Uni<Void> complete(String caller, String key, Stored response) {
-        return catalog.preparedQuery("""
-                UPDATE idempotency_keys SET response_status = $3, response_body = $4, location = $5
-                WHERE caller = $1 AND key = $2""")
+        return catalog.preparedQuery(COMPLETE)
                 .execute(Tuple.of(caller, key, response.status(), response.body(), response.location()))
                 .replaceWithVoid();
     }
 
     /** Releases the key after a failure, so that the request can be retried. */
     public Uni<Void> release(String caller, String key) {
-        return catalog.preparedQuery("DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2")
-                .execute(Tuple.of(caller, key)).replaceWithVoid();
+        return catalog.preparedQuery(RELEASE).execute(Tuple.of(caller, key)).replaceWithVoid();
     }
 
     static String sha256(String value) {

@@ -1,7 +1,12 @@
 package dev.keyhub.catalog;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +27,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * The tenants of the catalog. Plain reads go through Hibernate Reactive. {@link #liveRef} is a named statement on
  * the catalog pool, because it also runs while a request is authenticated, where no Hibernate session can be
  * opened; so are the writes of provisioning and the lifecycle, which run in chains that continue on whatever
- * thread a database server answered on, and the placement, which the ORM cannot say.
+ * thread a database server answered on, and the placement, which the ORM cannot say. The statements of moves and
+ * of the recovery sweep are static helpers on a JDBC connection the caller holds, because those run blocking on
+ * a worker thread.
  */
 @ApplicationScoped
 public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
@@ -79,6 +86,41 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     private static final String MARK_PURGED = """
             UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now()
             WHERE id = $1""";
+
+    /** Moves left unfinished for {@code ?} (an interval): the copy to drop, and on which side of the switch. */
+    private static final String INTERRUPTED_MOVES = """
+            SELECT id, database_name, coalesce(moving_to, moving_from) AS server_id, moving_to IS NOT NULL AS before_switch
+            FROM tenants
+            WHERE (moving_to IS NOT NULL OR moving_from IS NOT NULL) AND updated_at < now() - ?::interval""";
+    private static final String UNDO_MOVE = """
+            UPDATE tenants SET moving_to = NULL, frozen_for = NULL WHERE id = ? AND frozen_for = 'MOVE'""";
+    private static final String OLD_COPY_DROPPED = "UPDATE tenants SET moving_from = NULL WHERE id = ?";
+    private static final String LIVE_DATABASE = """
+            SELECT 1 FROM tenants WHERE db_server_id = ? AND database_name = ? AND status IN ('ACTIVE', 'SUSPENDED')""";
+
+    /** Creations and deletions left unfinished for {@code ?} (an interval), and deletions past their grace period. */
+    private static final String UNFINISHED = """
+            SELECT t.id, t.status, t.database_name, %s
+            FROM tenants t JOIN db_servers s ON s.id = t.db_server_id
+            WHERE t.status = 'FAILED'
+               OR (t.status IN ('PROVISIONING', 'DELETING') AND t.updated_at < now() - ?::interval)
+               OR (t.status = 'DELETED' AND t.purged_at IS NULL AND t.purge_after < now())
+            LIMIT 100""".formatted(ServerStore.COLUMNS);
+    private static final String PURGE_UNFINISHED = """
+            UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now()
+            WHERE id = ? AND status = ?""";
+    private static final String REMOVE_UNFINISHED = "DELETE FROM tenants WHERE id = ? AND status = ?";
+
+    private static final String MOVE_SOURCE = """
+            SELECT t.slug, t.database_name, t.schema_version, t.status, t.moving_to, t.db_server_id
+            FROM tenants t WHERE t.id = ?""";
+    private static final String BEGIN_MOVE = """
+            UPDATE tenants SET moving_to = ?, frozen_for = 'MOVE'
+            WHERE id = ? AND moving_to IS NULL AND frozen_for IS NULL""";
+    private static final String END_MOVE = """
+            UPDATE tenants SET moving_from = CASE WHEN ?::text IS NULL THEN NULL ELSE db_server_id END,
+                   db_server_id = coalesce(?, db_server_id), moving_to = NULL, frozen_for = NULL
+            WHERE id = ?""";
 
     private final Pool catalog;
 
@@ -208,5 +250,137 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     @WithSession
     public Uni<List<Tenant>> activeOrSuspended() {
         return list("status in ?1", Sort.by("slug"), List.of(TenantStatus.ACTIVE, TenantStatus.SUSPENDED));
+    }
+
+    // --- On a JDBC connection, for the recovery sweep and moves ---------------------------------------------
+
+    /** A move a replica left unfinished: the copy to drop is {@code databaseName} on {@code serverId}. */
+    public record InterruptedMove(UUID tenantId, String databaseName, String serverId, boolean beforeSwitch) {
+    }
+
+    /** Moves not touched for {@code staleAfter}: the replica that ran them is taken to be gone. */
+    public static List<InterruptedMove> interruptedMoves(Connection c, Duration staleAfter) throws SQLException {
+        List<InterruptedMove> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(INTERRUPTED_MOVES)) {
+            ps.setString(1, staleAfter.toSeconds() + " seconds");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new InterruptedMove(rs.getObject("id", UUID.class), rs.getString("database_name"),
+                            rs.getString("server_id"), rs.getBoolean("before_switch")));
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Forgets a move stopped before its switch: the tenant stays where it was and takes writes again. */
+    public static void undoMove(Connection c, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(UNDO_MOVE)) {
+            ps.setObject(1, tenant);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Forgets the old copy of a moved tenant once it is dropped, so that nothing drops it again. */
+    public static void oldCopyDropped(Connection c, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(OLD_COPY_DROPPED)) {
+            ps.setObject(1, tenant);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Whether {@code database} on {@code serverId} is an active or suspended tenant's, and so must stay open. */
+    public static boolean isLiveDatabase(Connection c, String serverId, String database) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LIVE_DATABASE)) {
+            ps.setString(1, serverId);
+            ps.setString(2, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** A tenant the recovery sweep has to finish: its database {@code databaseName} on {@code server} goes. */
+    public record Unfinished(UUID id, TenantStatus status, String databaseName, DbServer server) {
+
+        /** A deletion to finish (the row stays, as DELETED), rather than a creation to undo (the row goes). */
+        public boolean beingDeleted() {
+            return status == TenantStatus.DELETING || status == TenantStatus.DELETED;
+        }
+    }
+
+    /**
+     * Up to 100 tenants left FAILED, PROVISIONING or DELETING for {@code staleAfter}, or DELETED past their grace
+     * period and not yet purged, with their servers.
+     */
+    public static List<Unfinished> unfinished(Connection c, Duration staleAfter) throws SQLException {
+        List<Unfinished> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(UNFINISHED)) {
+            ps.setString(1, staleAfter.toSeconds() + " seconds");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new Unfinished(rs.getObject("id", UUID.class), TenantStatus.valueOf(rs.getString("status")),
+                            rs.getString("database_name"), ServerStore.server(rs)));
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Once its database is dropped: a deletion is marked purged, a creation's row is removed. Only while the tenant
+     * is still in the state it was found in; false when it has left it meanwhile.
+     */
+    public static boolean finish(Connection c, Unfinished t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(t.beingDeleted() ? PURGE_UNFINISHED : REMOVE_UNFINISHED)) {
+            ps.setObject(1, t.id());
+            ps.setString(2, t.status().name());
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** What a move needs to know of its tenant; {@code movingTo} is set while another move runs. */
+    public record MoveSource(String slug, String databaseName, String schemaVersion, TenantStatus status,
+            String movingTo, String dbServerId) {
+    }
+
+    /** The tenant with this id, in whatever state, as a move reads it; empty when there is none. */
+    public static Optional<MoveSource> moveSource(Connection c, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(MOVE_SOURCE)) {
+            ps.setObject(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new MoveSource(rs.getString("slug"), rs.getString("database_name"),
+                        rs.getString("schema_version"), TenantStatus.valueOf(rs.getString("status")),
+                        rs.getString("moving_to"), rs.getString("db_server_id")));
+            }
+        }
+    }
+
+    /**
+     * Records a move to {@code target} and freezes the tenant for it; false when it is already moving or frozen for
+     * another reason, so that two moves, or a move and a migration, never run at once.
+     */
+    public static boolean beginMove(Connection c, UUID tenant, String target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(BEGIN_MOVE)) {
+            ps.setString(1, target);
+            ps.setObject(2, tenant);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /**
+     * Ends a move and lifts its freeze: with {@code movedTo}, routes the tenant there and records its old server
+     * in {@code moving_from} until the old copy is dropped; with null, leaves it where it was.
+     */
+    public static void endMove(Connection c, UUID tenant, String movedTo) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(END_MOVE)) {
+            ps.setString(1, movedTo);
+            ps.setString(2, movedTo);
+            ps.setObject(3, tenant);
+            ps.executeUpdate();
+        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.keyhub.provisioning;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,9 +18,12 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import io.quarkus.scheduler.Scheduled;
 
+import dev.keyhub.audit.PlatformAudit;
 import dev.keyhub.catalog.DbServer;
 import dev.keyhub.catalog.ServerStore;
-import dev.keyhub.catalog.TenantStatus;
+import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.catalog.TenantRepository.InterruptedMove;
+import dev.keyhub.catalog.TenantRepository.Unfinished;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
@@ -60,16 +62,16 @@ public class ProvisioningRecovery {
         int done = 0;
         for (Unfinished t : unfinished()) {
             try {
-                ServerAddress server = servers.addressOf(t.server);
-                dropDatabase(server, t.databaseName);
+                ServerAddress server = servers.addressOf(t.server());
+                dropDatabase(server, t.databaseName());
                 if (finish(t)) {
                     audit(t.beingDeleted() ? "tenant.purged" : "tenant.provisioning_undone",
-                            t.id, "status", t.status.name());
+                            t.id(), "status", t.status().name());
                 }
                 done++;
-                LOG.infof("Recovered tenant %s left %s", t.id, t.status);
+                LOG.infof("Recovered tenant %s left %s", t.id(), t.status());
             } catch (SQLException | RuntimeException e) {
-                LOG.warnf(e, "Could not yet recover tenant %s (%s): %s", t.id, t.status, e.getMessage());
+                LOG.warnf(e, "Could not yet recover tenant %s (%s): %s", t.id(), t.status(), e.getMessage());
             }
         }
         return done;
@@ -120,26 +122,14 @@ public class ProvisioningRecovery {
      * writes again); one interrupted after it leaves the old copy (dropped).
      */
     private void finishMoves() {
-        List<Interrupted> work = new ArrayList<>();
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT id, database_name, coalesce(moving_to, moving_from) AS server_id, moving_to IS NOT NULL AS before_switch
-                FROM tenants
-                WHERE (moving_to IS NOT NULL OR moving_from IS NOT NULL) AND updated_at < now() - ?::interval""")) {
-            ps.setString(1, staleAfter.toSeconds() + " seconds");
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    work.add(new Interrupted(rs.getObject("id", UUID.class), rs.getString("database_name"),
-                            rs.getString("server_id"), rs.getBoolean("before_switch")));
-                }
-            }
-            for (Interrupted w : work) {
+        try (Connection c = catalog.getConnection()) {
+            for (InterruptedMove w : TenantRepository.interruptedMoves(c, staleAfter)) {
                 DbServer host = serverRow(c, w.serverId());
                 dropDatabase(servers.addressOf(host), w.databaseName());
-                try (PreparedStatement done = c.prepareStatement(w.beforeSwitch()
-                        ? "UPDATE tenants SET moving_to = NULL, frozen_for = NULL WHERE id = ? AND frozen_for = 'MOVE'"
-                        : "UPDATE tenants SET moving_from = NULL WHERE id = ?")) {
-                    done.setObject(1, w.tenantId());
-                    done.executeUpdate();
+                if (w.beforeSwitch()) {
+                    TenantRepository.undoMove(c, w.tenantId());
+                } else {
+                    TenantRepository.oldCopyDropped(c, w.tenantId());
                 }
                 audit(w.beforeSwitch() ? "tenant.move_undone" : "tenant.move_finished", w.tenantId(),
                         w.beforeSwitch() ? "to" : "from", w.serverId());
@@ -155,49 +145,18 @@ public class ProvisioningRecovery {
     }
 
     private boolean liveTenantDatabase(String serverId, String database) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM tenants WHERE db_server_id = ? AND database_name = ? AND status IN ('ACTIVE', 'SUSPENDED')")) {
-            ps.setString(1, serverId);
-            ps.setString(2, database);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
-    /** A move a replica left unfinished: the copy to drop is {@code databaseName} on {@code serverId}. */
-    private record Interrupted(UUID tenantId, String databaseName, String serverId, boolean beforeSwitch) {
-    }
-
-    private record Unfinished(UUID id, TenantStatus status, String databaseName, DbServer server) {
-
-        /** A deletion to finish (the row stays, as DELETED), rather than a creation to undo (the row goes). */
-        boolean beingDeleted() {
-            return status == TenantStatus.DELETING || status == TenantStatus.DELETED;
+        try (Connection c = catalog.getConnection()) {
+            return TenantRepository.isLiveDatabase(c, serverId, database);
         }
     }
 
     private List<Unfinished> unfinished() {
-        List<Unfinished> result = new ArrayList<>();
-        try (Connection c = catalog.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        SELECT t.id, t.status, t.database_name, %s
-                        FROM tenants t JOIN db_servers s ON s.id = t.db_server_id
-                        WHERE t.status = 'FAILED'
-                           OR (t.status IN ('PROVISIONING', 'DELETING') AND t.updated_at < now() - ?::interval)
-                           OR (t.status = 'DELETED' AND t.purged_at IS NULL AND t.purge_after < now())
-                        LIMIT 100""".formatted(ServerStore.COLUMNS))) {
-            ps.setString(1, staleAfter.toSeconds() + " seconds");
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    result.add(new Unfinished(rs.getObject("id", UUID.class), TenantStatus.valueOf(rs.getString("status")),
-                            rs.getString("database_name"), ServerStore.server(rs)));
-                }
-            }
+        try (Connection c = catalog.getConnection()) {
+            return TenantRepository.unfinished(c, staleAfter);
         } catch (SQLException e) {
             LOG.warnf(e, "Could not look for unfinished tenants: %s", e.getMessage());
+            return new ArrayList<>();
         }
-        return result;
     }
 
     private static void dropDatabase(ServerAddress server, String database) throws SQLException {
@@ -208,29 +167,16 @@ public class ProvisioningRecovery {
 
     /** What the sweep finished goes to the platform audit log, since the request that started it left no record. */
     private void audit(String action, UUID tenant, String key, String value) {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO platform_audit_log (actor, action, tenant_id, outcome, details)
-                VALUES ('keyhub-recovery', ?, ?, 'success', jsonb_build_object(?::text, ?::text))""")) {
-            ps.setString(1, action);
-            ps.setObject(2, tenant);
-            ps.setString(3, key);
-            ps.setString(4, value);
-            ps.executeUpdate();
+        try (Connection c = catalog.getConnection()) {
+            PlatformAudit.recordRecovery(c, action, tenant, key, value);
         } catch (SQLException e) {
             LOG.errorf(e, "could not write the platform audit log: %s", e.getMessage());
         }
     }
 
     private boolean finish(Unfinished t) throws SQLException {
-        boolean keepRow = t.beingDeleted();
-        String sql = keepRow
-                ? "UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now() "
-                        + "WHERE id = ? AND status = ?"
-                : "DELETE FROM tenants WHERE id = ? AND status = ?";
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, t.id);
-            ps.setString(2, t.status.name());
-            return ps.executeUpdate() > 0;
+        try (Connection c = catalog.getConnection()) {
+            return TenantRepository.finish(c, t);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.keyhub.provisioning;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,6 +20,8 @@ import org.postgresql.core.BaseConnection;
 
 import dev.keyhub.catalog.DbServer;
 import dev.keyhub.catalog.ServerStore;
+import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.catalog.TenantRepository.MoveSource;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
@@ -90,10 +91,8 @@ public class TenantMover {
         end(tenant, to.id, source.slug());
         pools.evict(tenant).await().indefinitely();
         dropQuietly(fromAddress, source.database());
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE tenants SET moving_from = NULL WHERE id = ?")) {
-            ps.setObject(1, tenant);
-            ps.executeUpdate();
+        try (Connection c = catalog.getConnection()) {
+            TenantRepository.oldCopyDropped(c, tenant);
         }
         return rows;
     }
@@ -158,24 +157,16 @@ public class TenantMover {
     }
 
     private Source source(UUID tenant) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                SELECT t.slug, t.database_name, t.schema_version, t.status, t.moving_to, t.db_server_id
-                FROM tenants t WHERE t.id = ?""")) {
-            ps.setObject(1, tenant);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw ProblemException.notFound("tenant_not_found", "No tenant " + tenant + ".");
-                }
-                TenantStatus status = TenantStatus.valueOf(rs.getString("status"));
-                if (status != TenantStatus.ACTIVE && status != TenantStatus.SUSPENDED) {
-                    throw ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be moved.");
-                }
-                if (rs.getString("moving_to") != null) {
-                    throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
-                }
-                return new Source(rs.getString("slug"), rs.getString("database_name"), rs.getString("schema_version"),
-                        server(rs.getString("db_server_id")));
+        try (Connection c = catalog.getConnection()) {
+            MoveSource found = TenantRepository.moveSource(c, tenant)
+                    .orElseThrow(() -> ProblemException.notFound("tenant_not_found", "No tenant " + tenant + "."));
+            if (found.status() != TenantStatus.ACTIVE && found.status() != TenantStatus.SUSPENDED) {
+                throw ProblemException.conflict("invalid_state", "Only an active or suspended tenant can be moved.");
             }
+            if (found.movingTo() != null) {
+                throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
+            }
+            return new Source(found.slug(), found.databaseName(), found.schemaVersion(), server(found.dbServerId()));
         }
     }
 
@@ -190,12 +181,8 @@ public class TenantMover {
      * frozen for another reason (a migration applying to it) is not moved meanwhile.
      */
     private void begin(UUID tenant, String target, String slug) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                UPDATE tenants SET moving_to = ?, frozen_for = 'MOVE'
-                WHERE id = ? AND moving_to IS NULL AND frozen_for IS NULL""")) {
-            ps.setString(1, target);
-            ps.setObject(2, tenant);
-            if (ps.executeUpdate() == 0) {
+        try (Connection c = catalog.getConnection()) {
+            if (!TenantRepository.beginMove(c, tenant, target)) {
                 throw ProblemException.conflict("tenant_frozen",
                         "The tenant is already being moved, or a migration is being applied to it; try again later.");
             }
@@ -206,15 +193,8 @@ public class TenantMover {
 
     /** Ends the move: switches routing to {@code movedTo} if given, and lets the tenant take writes again. */
     private void end(UUID tenant, String movedTo, String slug) throws SQLException {
-        try (Connection c = catalog.getConnection(); PreparedStatement ps = c.prepareStatement(
-                """
-                UPDATE tenants SET moving_from = CASE WHEN ?::text IS NULL THEN NULL ELSE db_server_id END,
-                       db_server_id = coalesce(?, db_server_id), moving_to = NULL, frozen_for = NULL
-                WHERE id = ?""")) {
-            ps.setString(1, movedTo);
-            ps.setString(2, movedTo);
-            ps.setObject(3, tenant);
-            ps.executeUpdate();
+        try (Connection c = catalog.getConnection()) {
+            TenantRepository.endMove(c, tenant, movedTo);
         }
         directory.forget(slug, tenant).await().indefinitely();
     }
