@@ -24,8 +24,8 @@ import dev.keyhub.common.ProblemException;
  * Migration jobs and their tasks, as platform admins create and steer them. Reads and state changes go through
  * Hibernate Reactive ({@link MigrationJob}, {@link MigrationTask}). Two statements stay SQL because the ORM
  * cannot say them: creating a job (a table lock, then one insert of every selected tenant's tasks in waves)
- * and counting tasks with the mean duration of the finished ones. The migration runner claims and finishes
- * tasks with statements of its own on its JDBC connection.
+ * and counting tasks with the mean duration of the finished ones. {@link JobQueue} is the same aggregate as the
+ * migration runner works through it.
  */
 @ApplicationScoped
 public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
@@ -51,6 +51,10 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
                    avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE state = 'SUCCEEDED') AS avg_seconds
             FROM migration_tasks WHERE job_id = $1 GROUP BY phase, state""";
 
+    private static final List<JobState> HANDING_OUT = List.of(JobState.DRY_RUN, JobState.RUNNING);
+    private static final List<JobState> UNFINISHED_STATES = List.of(JobState.DRY_RUN, JobState.RUNNING, JobState.PAUSED);
+    private static final List<JobState> RETRYABLE = List.of(JobState.HALTED, JobState.FAILED);
+
     private final Pool catalog;
 
     public JobStore(Pool catalog) {
@@ -59,7 +63,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
 
     /** A job to create; {@code selector} is null when every tenant is selected. */
     public record NewJob(UUID id, String direction, String target, boolean dryRunOnly, int concurrency, int canary,
-            String onError, int maxFailures, JsonObject selector, String createdBy) {
+            ErrorPolicy onError, int maxFailures, JsonObject selector, String createdBy) {
     }
 
     /** The tenants a job covers: all of them, or those with one of these ids or slugs. */
@@ -79,7 +83,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
                                 + active.iterator().next().getUUID("id") + " is not finished; one job runs at a time.");
                     }
                     return tx.preparedQuery(INSERT_JOB).execute(Tuple.tuple(Arrays.asList(job.id(), job.direction(),
-                            job.target(), job.dryRunOnly(), job.concurrency(), job.canary(), job.onError(),
+                            job.target(), job.dryRunOnly(), job.concurrency(), job.canary(), job.onError().wireName(),
                             job.maxFailures(), job.selector(), job.createdBy())));
                 })
                 .chain(() -> tx.preparedQuery(INSERT_TASKS).execute(Tuple.tuple(Arrays.asList(job.id(), job.target(),
@@ -100,7 +104,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
     }
 
     /** How many of a job's tasks are in each phase and state; {@code avgSeconds} over the succeeded ones. */
-    public record TaskCount(String phase, String state, long tasks, Double avgSeconds) {
+    public record TaskCount(Phase phase, TaskState state, long tasks, Double avgSeconds) {
     }
 
     public Uni<List<TaskCount>> counts(UUID job) {
@@ -108,7 +112,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
             List<TaskCount> out = new ArrayList<>();
             for (Row r : rows) {
                 Number avg = (Number) r.getValue("avg_seconds");
-                out.add(new TaskCount(r.getString("phase"), r.getString("state"), r.getLong("tasks"),
+                out.add(new TaskCount(Phase.fromWire(r.getString("phase")), TaskState.valueOf(r.getString("state")), r.getLong("tasks"),
                         avg == null ? null : avg.doubleValue()));
             }
             return out;
@@ -132,37 +136,45 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
     /** Pauses a job in dry run or running; false when it is in neither state. */
     @WithTransaction
     public Uni<Boolean> pause(UUID id) {
-        return update("pausedFrom = state, state = 'PAUSED' where id = ?1 and state in ('DRY_RUN', 'RUNNING')", id)
+        return update("pausedFrom = state, state = ?2 where id = ?1 and state in ?3", id, JobState.PAUSED, HANDING_OUT)
                 .map(n -> n > 0);
     }
 
     /** Resumes a paused job in the state it was paused from; false when it is not paused. */
     @WithTransaction
     public Uni<Boolean> resume(UUID id) {
-        return update("state = pausedFrom, pausedFrom = null where id = ?1 and state = 'PAUSED'", id).map(n -> n > 0);
+        return update("state = pausedFrom, pausedFrom = null where id = ?1 and state = ?2", id, JobState.PAUSED)
+                .map(n -> n > 0);
     }
 
     /** Cancels an unfinished job and skips its tasks not started; false when it has finished. */
     @WithTransaction
     public Uni<Boolean> cancel(UUID id) {
-        return update("state = 'CANCELLED', finishedAt = ?2, reason = 'cancelled' "
-                + "where id = ?1 and state in ('DRY_RUN', 'RUNNING', 'PAUSED')", id, OffsetDateTime.now())
+        return update("state = ?2, finishedAt = ?3, reason = 'cancelled' where id = ?1 and state in ?4", id,
+                JobState.CANCELLED, OffsetDateTime.now(), UNFINISHED_STATES)
                 .chain(n -> n == 0 ? Uni.createFrom().item(false)
-                        : tasksWhere("state = 'SKIPPED' where jobId = :job and state = 'PENDING'", id).replaceWith(true));
+                        : tasksWhere("state = :to where jobId = :job and state = :from", id, TaskState.SKIPPED, null,
+                                TaskState.PENDING).replaceWith(true));
     }
 
     /** Runs the failed apply tasks of a halted or failed job again; false when it has none or is in another state. */
     @WithTransaction
     public Uni<Boolean> retry(UUID id) {
-        return update("state = 'RUNNING', reason = null, finishedAt = null where id = ?1 and state in ('HALTED', 'FAILED') "
-                + "and exists (select 1 from MigrationTask t where t.jobId = ?1 and t.phase = 'apply' and t.state = 'FAILED')", id)
+        return update("state = ?2, reason = null, finishedAt = null where id = ?1 and state in ?3 and exists "
+                + "(select 1 from MigrationTask t where t.jobId = ?1 and t.phase = ?4 and t.state = ?5)", id,
+                JobState.RUNNING, RETRYABLE, Phase.APPLY, TaskState.FAILED)
                 .chain(n -> n == 0 ? Uni.createFrom().item(false)
-                        : tasksWhere("state = 'PENDING', error = null, claimedBy = null "
-                                + "where jobId = :job and phase = 'apply' and state = 'FAILED'", id).replaceWith(true));
+                        : tasksWhere("state = :to, error = null, claimedBy = null "
+                                + "where jobId = :job and phase = :phase and state = :from", id, TaskState.PENDING,
+                                Phase.APPLY, TaskState.FAILED).replaceWith(true));
     }
 
-    private Uni<Integer> tasksWhere(String setAndWhere, UUID job) {
-        return getSession().chain(session -> session.createMutationQuery("update MigrationTask set " + setAndWhere)
-                .setParameter("job", job).executeUpdate());
+    /** Moves a job's tasks in state {@code from} (and {@code phase}, unless null) to state {@code to}. */
+    private Uni<Integer> tasksWhere(String setAndWhere, UUID job, TaskState to, Phase phase, TaskState from) {
+        return getSession().chain(session -> {
+            var update = session.createMutationQuery("update MigrationTask set " + setAndWhere)
+                    .setParameter("job", job).setParameter("to", to).setParameter("from", from);
+            return (phase == null ? update : update.setParameter("phase", phase)).executeUpdate();
+        });
     }
 }

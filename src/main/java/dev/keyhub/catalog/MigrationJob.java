@@ -4,14 +4,17 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 /**
  * A migration job: which release it moves the tenants to, how, and where it stands. Created by
- * {@link JobStore#create}; its tasks are {@link MigrationTask}s. States and directions are stored as their wire
- * names ({@code migration/JobState}, {@code ErrorPolicy}, {@code TenantSchema.Direction}).
+ * {@link JobStore#create}; its tasks are {@link MigrationTask}s. The direction is kept as its wire name
+ * ({@code update} or {@code rollback}, {@code schema/TenantSchema.Direction}).
  */
 @Entity
 @Table(name = "migration_jobs")
@@ -21,17 +24,20 @@ public class MigrationJob {
     public UUID id;
     public String direction;
     public String target;
-    public String state;
+    @Enumerated(EnumType.STRING)
+    public JobState state;
+    @Enumerated(EnumType.STRING)
     @Column(name = "paused_from")
-    public String pausedFrom;
+    public JobState pausedFrom;
     @Column(name = "dry_run_only")
     public boolean dryRunOnly;
     public int concurrency;
     public int canary;
     @Column(name = "current_wave")
     public int currentWave;
+    @Convert(converter = ErrorPolicy.Column.class)
     @Column(name = "on_error")
-    public String onError;
+    public ErrorPolicy onError;
     @Column(name = "max_failures")
     public int maxFailures;
     public String reason;

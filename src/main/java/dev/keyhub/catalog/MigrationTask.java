@@ -4,11 +4,14 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** One tenant's part of a migration job, in one phase ({@code dry_run} or {@code apply}) and wave. */
+/** One tenant's part of a migration job, in one phase (dry run or apply) and wave. */
 @Entity
 @Table(name = "migration_tasks")
 public class MigrationTask {
@@ -19,9 +22,11 @@ public class MigrationTask {
     public UUID jobId;
     @Column(name = "tenant_id")
     public UUID tenantId;
-    public String phase;
+    @Convert(converter = Phase.Column.class)
+    public Phase phase;
     public int wave;
-    public String state;
+    @Enumerated(EnumType.STRING)
+    public TaskState state;
     @Column(name = "from_version")
     public String fromVersion;
     @Column(name = "to_version")

@@ -12,9 +12,12 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 
+import dev.keyhub.catalog.ErrorPolicy;
 import dev.keyhub.catalog.JobStore;
 import dev.keyhub.catalog.MigrationJob;
 import dev.keyhub.catalog.MigrationTask;
+import dev.keyhub.catalog.Phase;
+import dev.keyhub.catalog.TaskState;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
@@ -57,7 +60,7 @@ public class MigrationService {
         JsonObject selector = all ? null : new JsonObject().put("ids", ids.stream().map(UUID::toString).toList())
                 .put("slugs", slugs);
         return jobs.create(new JobStore.NewJob(id, direction.wireName(), target, dryRunOnly, concurrency, canary,
-                        onError.wireName(), maxFailures, selector, actor), new JobStore.Selection(all, ids, slugs))
+                        onError, maxFailures, selector, actor), new JobStore.Selection(all, ids, slugs))
                 .chain(() -> get(id, false));
     }
 
@@ -115,8 +118,8 @@ public class MigrationService {
         Map<String, Long> apply = new LinkedHashMap<>();
         double avgSeconds = 0;
         for (JobStore.TaskCount c : counts) {
-            Phase phase = Phase.fromWire(c.phase());
-            (phase == Phase.DRY_RUN ? dry : apply).put(c.state(), c.tasks());
+            Phase phase = c.phase();
+            (phase == Phase.DRY_RUN ? dry : apply).put(c.state().name(), c.tasks());
             if (phase == Phase.APPLY && c.avgSeconds() != null) {
                 avgSeconds = c.avgSeconds();
             }
@@ -137,12 +140,12 @@ public class MigrationService {
         MigrationTask t = row.task();
         Long durationMs = t.startedAt == null || t.finishedAt == null ? null
                 : Math.round(Duration.between(t.startedAt, t.finishedAt).toNanos() / 1e6);
-        return new JobView.TaskView(t.tenantId, row.slug(), t.phase, t.wave, t.state, t.fromVersion, t.toVersion,
+        return new JobView.TaskView(t.tenantId, row.slug(), t.phase.wireName(), t.wave, t.state.name(), t.fromVersion, t.toVersion,
                 durationMs, t.error);
     }
 
     private static JobView view(MigrationJob j, JobView.Progress progress, List<JobView.TaskView> tasks) {
-        return new JobView(j.id, j.direction, j.target, j.state, j.dryRunOnly, j.concurrency, j.canary, j.currentWave,
-                j.onError, j.maxFailures, j.reason, j.createdBy, j.createdAt, j.updatedAt, j.finishedAt, progress, tasks);
+        return new JobView(j.id, j.direction, j.target, j.state.name(), j.dryRunOnly, j.concurrency, j.canary,
+                j.currentWave, j.onError.wireName(), j.maxFailures, j.reason, j.createdBy, j.createdAt, j.updatedAt, j.finishedAt, progress, tasks);
     }
 }

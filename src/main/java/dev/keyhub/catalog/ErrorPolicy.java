@@ -1,6 +1,8 @@
-package dev.keyhub.migration;
+package dev.keyhub.catalog;
 
 import java.util.Locale;
+
+import jakarta.persistence.AttributeConverter;
 
 /**
  * What a failed tenant does to a migration job: {@code halt} stops it at the first failure, {@code continue}
@@ -15,6 +17,20 @@ public enum ErrorPolicy {
 
     public static ErrorPolicy fromWire(String value) {
         return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+
+    /** Maps the policy to its column. */
+    public static class Column implements AttributeConverter<ErrorPolicy, String> {
+
+        @Override
+        public String convertToDatabaseColumn(ErrorPolicy policy) {
+            return policy == null ? null : policy.wireName();
+        }
+
+        @Override
+        public ErrorPolicy convertToEntityAttribute(String value) {
+            return value == null ? null : fromWire(value);
+        }
     }
 
     /** Failures a job with this policy tolerates before it halts. */

@@ -1,4 +1,4 @@
-package dev.keyhub.migration;
+package dev.keyhub.catalog;
 
 /** Where one tenant's task of a migration job is; stored as its name in {@code migration_tasks.state}. */
 public enum TaskState {

@@ -1,4 +1,4 @@
-package dev.keyhub.migration;
+package dev.keyhub.catalog;
 
 /** Where a migration job is; stored as its name in {@code migration_jobs.state}. */
 public enum JobState {
