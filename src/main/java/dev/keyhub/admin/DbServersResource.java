@@ -92,16 +92,18 @@ public class DbServersResource {
     }
 
     public record ServerView(String id, String host, Integer port, String region, int capacity, String status,
-            String templateVersion, long tenants, boolean catalogServer, BudgetView connectionBudget) {
+            String templateVersion, String templateProductVersion, long tenants, boolean catalogServer,
+            BudgetView connectionBudget) {
 
         static ServerView of(ServerStore.Hosting hosting) {
             DbServer s = hosting.server();
             return new ServerView(s.id, s.host, s.port, s.region, s.capacity, s.status, s.templateVersion,
-                    hosting.tenants(), s.usesCatalogConnection, null);
+                    s.templateProductVersion, hosting.tenants(), s.usesCatalogConnection, null);
         }
 
         ServerView with(BudgetView budget) {
-            return new ServerView(id, host, port, region, capacity, status, templateVersion, tenants, catalogServer, budget);
+            return new ServerView(id, host, port, region, capacity, status, templateVersion, templateProductVersion,
+                    tenants, catalogServer, budget);
         }
     }
 
@@ -169,15 +171,16 @@ public class DbServersResource {
                         throw ProblemException.conflict("server_exists", "A database server '" + body.id() + "' exists.");
                     }
                 })
-                .chain(store::fleetTemplateVersion)
-                .chain(fleet -> Uni.createFrom().item(() -> fleet.isEmpty() ? templates.ensureTemplate(address, template)
-                                : templates.ensureTemplate(address, template, fleet.get()))
+                .chain(store::fleetTemplateVersions)
+                .chain(fleet -> Uni.createFrom().item(() -> templates.ensureTemplate(address, template,
+                                fleet.orElseGet(templates::startVersions)))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .emitOn(MutinyHelper.executor(request))
                         .onFailure().transform(e -> ProblemException.unavailable("server_unreachable",
                                 "The server could not be reached or prepared with those credentials.", 30)))
-                .chain(version -> {
-                    server.templateVersion = version;
+                .chain(versions -> {
+                    server.templateVersion = versions.keyhub();
+                    server.templateProductVersion = versions.product();
                     return store.register(server);
                 })
                 .invoke(() -> {

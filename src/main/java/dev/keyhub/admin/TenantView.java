@@ -9,11 +9,11 @@ import dev.keyhub.catalog.TenantType;
 
 /** A tenant as platform admins see it. */
 public record TenantView(UUID id, String slug, String name, TenantType type, TenantStatus status, String server,
-        String databaseName, String schemaVersion, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+        String databaseName, String schemaVersion, String productVersion, OffsetDateTime createdAt, OffsetDateTime updatedAt,
         OffsetDateTime deletedAt, OffsetDateTime purgeAfter, OffsetDateTime purgedAt) {
 
     static TenantView of(Tenant t) {
         return new TenantView(t.id, t.slug, t.name, t.type, t.status, t.dbServerId, t.databaseName, t.schemaVersion,
-                t.createdAt, t.updatedAt, t.deletedAt, t.purgeAfter, t.purgedAt);
+                t.productVersion, t.createdAt, t.updatedAt, t.deletedAt, t.purgeAfter, t.purgedAt);
     }
 }

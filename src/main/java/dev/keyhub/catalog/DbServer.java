@@ -33,6 +33,9 @@ public class DbServer {
     public String templateDatabase;
     @Column(name = "template_version")
     public String templateVersion;
+    /** The product changelog's release of the template, null without one. */
+    @Column(name = "template_product_version")
+    public String templateProductVersion;
     public String status;
     /** The tenant connections each replica may hold on this server; null: derived from its settings. */
     @Column(name = "connection_budget")

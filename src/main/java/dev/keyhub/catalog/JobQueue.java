@@ -55,7 +55,7 @@ public class JobQueue {
             FROM migration_jobs j WHERE j.id = ?""";
 
     private static final String LOCK_JOB = """
-            SELECT id, state, direction, target, dry_run_only, on_error, max_failures, current_wave,
+            SELECT id, state, changelog, direction, target, dry_run_only, on_error, max_failures, current_wave,
                    selector IS NOT NULL AS selective, concurrency
             FROM migration_jobs WHERE id = ? AND state IN ('DRY_RUN', 'RUNNING') FOR UPDATE SKIP LOCKED""";
 
@@ -77,7 +77,8 @@ public class JobQueue {
     private static final String CATCH_UP = """
             INSERT INTO migration_tasks (job_id, tenant_id, phase, wave, state)
             SELECT ?, id, 'apply', ?, 'PENDING' FROM tenants
-            WHERE status IN ('ACTIVE', 'SUSPENDED') AND schema_version IS DISTINCT FROM ?
+            WHERE status IN ('ACTIVE', 'SUSPENDED')
+              AND CASE ? WHEN 'product' THEN product_version ELSE schema_version END IS DISTINCT FROM ?
             ON CONFLICT DO NOTHING""";
     private static final String FINISH = "UPDATE migration_jobs SET state = ?, reason = ?, finished_at = now() WHERE id = ?";
     private static final String SKIP_PENDING = """
@@ -99,7 +100,7 @@ public class JobQueue {
      * do to it. {@code claimed} is a CTE of the claimed tasks' id, job_id, tenant_id and phase.
      */
     private static final String CLAIMED_TASKS = "SELECT k.id AS task_id, k.job_id, k.tenant_id, k.phase, t.slug, "
-            + "t.database_name, j.direction, j.target, " + ServerStore.COLUMNS + """
+            + "t.database_name, j.changelog, j.direction, j.target, " + ServerStore.COLUMNS + """
 
             FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
             JOIN migration_jobs j ON j.id = k.job_id""";
@@ -121,7 +122,8 @@ public class JobQueue {
             """ + CLAIM_PICKED + CLAIMED_TASKS;
 
     /**
-     * A task's outcome; for an apply task, the tenant's version ({@code coalesce}: null keeps it) and the end of
+     * A task's outcome; for an apply task, the tenant's version of the job's changelog ({@code coalesce}: null
+     * keeps it) and the end of
      * its write freeze; and the claim of the job's next task of the same phase and wave, unless the task failed
      * or the phase has an apply failure (the ticker weighs failures first).
      */
@@ -132,7 +134,8 @@ public class JobQueue {
                 WHERE id = ? AND claimed_by = ? RETURNING tenant_id, phase),
             thawed AS (
                 UPDATE tenants SET frozen_for = nullif(frozen_for, 'MIGRATION'),
-                       schema_version = coalesce(?, schema_version)
+                       schema_version = CASE ? WHEN 'keyhub' THEN coalesce(?, schema_version) ELSE schema_version END,
+                       product_version = CASE ? WHEN 'product' THEN coalesce(?, product_version) ELSE product_version END
                 WHERE id IN (SELECT tenant_id FROM done WHERE phase = 'apply') RETURNING id),
             pick AS (
                 SELECT t.id FROM migration_tasks t JOIN migration_jobs j ON j.id = t.job_id
@@ -152,13 +155,13 @@ public class JobQueue {
     }
 
     /** A job as the runner steers it; {@code selective} when it covers chosen tenants rather than all. */
-    public record Job(UUID id, JobState state, String direction, String target, boolean dryRunOnly, ErrorPolicy onError,
+    public record Job(UUID id, JobState state, Changelog changelog, String direction, String target, boolean dryRunOnly, ErrorPolicy onError,
             int maxFailures, int wave, boolean selective, int concurrency) {
     }
 
     /** A claimed task with everything needed to run it. */
     public record Task(UUID id, UUID job, UUID tenant, Phase phase, String slug, String database, DbServer server,
-            String direction, String target) {
+            Changelog changelog, String direction, String target) {
     }
 
     /** Keeps the tasks this replica runs from looking abandoned. */
@@ -219,7 +222,8 @@ public class JobQueue {
                 if (!rs.next()) {
                     return null;
                 }
-                return new Job(id, JobState.valueOf(rs.getString("state")), rs.getString("direction"),
+                return new Job(id, JobState.valueOf(rs.getString("state")), Changelog.fromWire(rs.getString("changelog")),
+                        rs.getString("direction"),
                         rs.getString("target"), rs.getBoolean("dry_run_only"), ErrorPolicy.fromWire(rs.getString("on_error")),
                         rs.getInt("max_failures"), rs.getInt("current_wave"), rs.getBoolean("selective"),
                         rs.getInt("concurrency"));
@@ -277,8 +281,9 @@ public class JobQueue {
             return ServerStore.active(c);
         }
 
+        /** Records the release of the job's changelog that a server's template is now at. */
         public void recordTemplateVersion(String serverId, String version) throws SQLException {
-            ServerStore.recordTemplateVersion(c, serverId, version);
+            ServerStore.recordTemplateVersion(c, serverId, job.changelog(), version);
         }
 
         /** Ends the dry run: the job is RUNNING, at its first wave with pending tasks. */
@@ -295,7 +300,8 @@ public class JobQueue {
             try (PreparedStatement ps = c.prepareStatement(CATCH_UP)) {
                 ps.setObject(1, job.id());
                 ps.setInt(2, job.wave() + 1);
-                ps.setString(3, job.target());
+                ps.setString(3, job.changelog().wireName());
+                ps.setString(4, job.target());
                 return ps.executeUpdate();
             }
         }
@@ -346,10 +352,13 @@ public class JobQueue {
                     ps.setString(4, error);
                     ps.setObject(5, task.id());
                     ps.setString(6, instance);
-                    ps.setString(7, to);
-                    ps.setObject(8, task.job());
-                    ps.setBoolean(9, state == TaskState.SUCCEEDED);
-                    ps.setString(10, instance);
+                    ps.setString(7, task.changelog().wireName());
+                    ps.setString(8, to);
+                    ps.setString(9, task.changelog().wireName());
+                    ps.setString(10, to);
+                    ps.setObject(11, task.job());
+                    ps.setBoolean(12, state == TaskState.SUCCEEDED);
+                    ps.setString(13, instance);
                     try (ResultSet rs = ps.executeQuery()) {
                         return tasks(rs);
                     }
@@ -364,7 +373,8 @@ public class JobQueue {
         while (rs.next()) {
             tasks.add(new Task(rs.getObject("task_id", UUID.class), rs.getObject("job_id", UUID.class),
                     rs.getObject("tenant_id", UUID.class), Phase.fromWire(rs.getString("phase")), rs.getString("slug"),
-                    rs.getString("database_name"), ServerStore.server(rs), rs.getString("direction"),
+                    rs.getString("database_name"), ServerStore.server(rs), Changelog.fromWire(rs.getString("changelog")),
+                    rs.getString("direction"),
                     rs.getString("target")));
         }
         return tasks;

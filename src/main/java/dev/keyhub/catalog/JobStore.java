@@ -35,13 +35,17 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
             SELECT id FROM migration_jobs WHERE state IN ('DRY_RUN', 'RUNNING', 'PAUSED') LIMIT 1""";
     private static final String INSERT_JOB = """
             INSERT INTO migration_jobs (id, direction, target, state, dry_run_only, concurrency, canary, on_error,
-                                        max_failures, selector, created_by)
-            VALUES ($1, $2, $3, 'DRY_RUN', $4, $5, $6, $7, $8, $9, $10)""";
-    /** A dry-run task (wave 0) and an apply task for every selected tenant not at the target; the first $6 apply in wave 1. */
+                                        max_failures, selector, created_by, changelog)
+            VALUES ($1, $2, $3, 'DRY_RUN', $4, $5, $6, $7, $8, $9, $10, $11)""";
+    /**
+     * A dry-run task (wave 0) and an apply task for every selected tenant not at the target release of changelog
+     * $7; the first $6 apply in wave 1.
+     */
     private static final String INSERT_TASKS = """
             WITH t AS (
                 SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM tenants
-                WHERE status IN ('ACTIVE', 'SUSPENDED') AND schema_version IS DISTINCT FROM $2
+                WHERE status IN ('ACTIVE', 'SUSPENDED')
+                  AND CASE $7 WHEN 'product' THEN product_version ELSE schema_version END IS DISTINCT FROM $2
                   AND ($3 OR id = ANY($4) OR slug = ANY($5)))
             INSERT INTO migration_tasks (job_id, tenant_id, phase, wave, state)
             SELECT $1::uuid, id, 'dry_run', 0, 'PENDING' FROM t
@@ -62,7 +66,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
     }
 
     /** A job to create; {@code selector} is null when every tenant is selected. */
-    public record NewJob(UUID id, String direction, String target, boolean dryRunOnly, int concurrency, int canary,
+    public record NewJob(UUID id, Changelog changelog, String direction, String target, boolean dryRunOnly, int concurrency, int canary,
             ErrorPolicy onError, int maxFailures, JsonObject selector, String createdBy) {
     }
 
@@ -84,11 +88,11 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
                     }
                     return tx.preparedQuery(INSERT_JOB).execute(Tuple.tuple(Arrays.asList(job.id(), job.direction(),
                             job.target(), job.dryRunOnly(), job.concurrency(), job.canary(), job.onError().wireName(),
-                            job.maxFailures(), job.selector(), job.createdBy())));
+                            job.maxFailures(), job.selector(), job.createdBy(), job.changelog().wireName())));
                 })
                 .chain(() -> tx.preparedQuery(INSERT_TASKS).execute(Tuple.tuple(Arrays.asList(job.id(), job.target(),
                         tenants.all(), tenants.ids().toArray(new UUID[0]), tenants.slugs().toArray(new String[0]),
-                        job.canary())))))
+                        job.canary(), job.changelog().wireName())))))
                 .replaceWithVoid();
     }
 

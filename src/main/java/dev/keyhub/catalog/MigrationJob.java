@@ -22,6 +22,9 @@ public class MigrationJob {
 
     @Id
     public UUID id;
+    /** Which changelog the job rolls out. */
+    @Convert(converter = Changelog.Column.class)
+    public Changelog changelog;
     public String direction;
     public String target;
     @Enumerated(EnumType.STRING)

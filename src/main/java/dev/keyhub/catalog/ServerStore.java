@@ -37,6 +37,7 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
             s.id AS server_id, s.host AS server_host, s.port AS server_port, s.maintenance_db AS server_maintenance_db,
             s.uses_catalog_connection AS server_uses_catalog_connection, s.credentials_ref AS server_credentials_ref,
             s.template_database AS server_template_database, s.template_version AS server_template_version,
+            s.template_product_version AS server_template_product_version,
             s.status AS server_status, s.connection_budget AS server_connection_budget""";
 
     private static final String BY_ID = "SELECT " + COLUMNS + " FROM db_servers s WHERE s.id = $1";
@@ -45,6 +46,8 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
             INSERT INTO db_servers (id, uses_catalog_connection, region, template_database)
             VALUES (?, true, 'default', ?) ON CONFLICT (id) DO NOTHING""";
     private static final String RECORD_TEMPLATE_VERSION = "UPDATE db_servers SET template_version = ? WHERE id = ?";
+    private static final String RECORD_TEMPLATE_PRODUCT_VERSION = """
+            UPDATE db_servers SET template_product_version = ? WHERE id = ?""";
 
     /** Reads a column of the current row by name. */
     @FunctionalInterface
@@ -69,6 +72,7 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
         s.credentialsRef = (String) row.get("server_credentials_ref");
         s.templateDatabase = (String) row.get("server_template_database");
         s.templateVersion = (String) row.get("server_template_version");
+        s.templateProductVersion = (String) row.get("server_template_product_version");
         s.status = (String) row.get("server_status");
         s.connectionBudget = (Integer) row.get("server_connection_budget");
         return s;
@@ -119,11 +123,12 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
         return count("id", id).map(n -> n > 0);
     }
 
-    /** The template version of the catalog's own server: the fleet's, which a newly registered server starts at. */
+    /** The template versions of the catalog's own server: the fleet's, which a newly registered server starts at. */
     @WithSession
-    public Uni<Optional<String>> fleetTemplateVersion() {
+    public Uni<Optional<SchemaVersions>> fleetTemplateVersions() {
         return find("usesCatalogConnection", Sort.by("id"), true).firstResult()
-                .map(s -> Optional.ofNullable(s).map(found -> found.templateVersion));
+                .map(s -> Optional.ofNullable(s).map(found -> new SchemaVersions(found.templateVersion,
+                        found.templateProductVersion)));
     }
 
     /** Records a newly registered server (its id must be free). */
@@ -167,8 +172,11 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
         }
     }
 
-    public static void recordTemplateVersion(Connection c, String serverId, String version) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RECORD_TEMPLATE_VERSION)) {
+    /** Records the release of one changelog that the server's template is at. */
+    public static void recordTemplateVersion(Connection c, String serverId, Changelog changelog, String version)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(changelog == Changelog.KEYHUB ? RECORD_TEMPLATE_VERSION
+                : RECORD_TEMPLATE_PRODUCT_VERSION)) {
             ps.setString(1, version);
             ps.setString(2, serverId);
             ps.executeUpdate();

@@ -28,8 +28,8 @@ public class SpareStore {
     /** Up to {@code $1} spares per active server with a template, whose credentials this replica has. */
     private static final String RESERVE = """
             WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS held)
-            INSERT INTO spare_databases (id, db_server_id, schema_version, state)
-            SELECT gen_random_uuid(), s.id, s.template_version, 'creating'
+            INSERT INTO spare_databases (id, db_server_id, schema_version, product_version, state)
+            SELECT gen_random_uuid(), s.id, s.template_version, s.template_product_version, 'creating'
             FROM lock, db_servers s
             CROSS JOIN LATERAL generate_series(1, greatest(0, $1 - (
                 SELECT count(*) FROM spare_databases sd WHERE sd.db_server_id = s.id)::int))
@@ -37,10 +37,11 @@ public class SpareStore {
               AND (s.uses_catalog_connection OR s.credentials_ref = ANY($3::text[]))
             RETURNING id, db_server_id""";
 
-    /** Ready spares behind their server's template, and spares still being created after {@code $1} seconds. */
+    /** Ready spares behind their server's template (in either changelog), and spares still being created after {@code $1} seconds. */
     private static final String OBSOLETE = """
             SELECT sd.id, sd.db_server_id FROM spare_databases sd JOIN db_servers s ON s.id = sd.db_server_id
-            WHERE (sd.state = 'ready' AND sd.schema_version IS DISTINCT FROM s.template_version)
+            WHERE (sd.state = 'ready' AND (sd.schema_version IS DISTINCT FROM s.template_version
+                    OR sd.product_version IS DISTINCT FROM s.template_product_version))
                OR (sd.state = 'creating' AND sd.created_at < now() - $1 * interval '1 second')""";
     private static final String READY = "UPDATE spare_databases SET state = 'ready' WHERE id = $1";
     private static final String DELETE = "DELETE FROM spare_databases WHERE id = $1";

@@ -30,6 +30,9 @@ public class Tenant {
     public String databaseName;
     @Column(name = "schema_version")
     public String schemaVersion;
+    /** The product changelog's release, null without one. */
+    @Column(name = "product_version")
+    public String productVersion;
     public String failure;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;

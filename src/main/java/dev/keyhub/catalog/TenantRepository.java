@@ -46,10 +46,10 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
      */
     private static final String RECORD = """
             WITH placed AS (
-                SELECT s.id, s.template_version FROM db_servers s
+                SELECT s.id, s.template_version, s.template_product_version FROM db_servers s
                 LEFT JOIN tenants t ON t.db_server_id = s.id AND t.status NOT IN ('DELETED', 'FAILED')
                 WHERE s.status = 'active' AND (s.uses_catalog_connection OR s.credentials_ref = ANY($9::text[]))
-                GROUP BY s.id, s.capacity, s.template_version
+                GROUP BY s.id, s.capacity, s.template_version, s.template_product_version
                 HAVING count(t.id) < s.capacity
                 ORDER BY (s.region IS NOT DISTINCT FROM $7::text) DESC, count(t.id)::float8 / greatest(s.capacity, 1), s.id
                 LIMIT 1),
@@ -57,7 +57,8 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
                 DELETE FROM spare_databases WHERE id = (
                     SELECT sd.id FROM spare_databases sd, placed
                     WHERE sd.db_server_id = placed.id AND sd.state = 'ready'
-                      AND sd.schema_version = placed.template_version AND $6
+                      AND sd.schema_version = placed.template_version
+                      AND sd.product_version IS NOT DISTINCT FROM placed.template_product_version AND $6
                     ORDER BY sd.created_at LIMIT 1
                     FOR UPDATE OF sd SKIP LOCKED)
                 RETURNING id),
@@ -74,7 +75,7 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
             RETURNING db_server_id, created_at, type""";
 
     private static final String ACTIVATE = """
-            UPDATE tenants SET status = 'ACTIVE', schema_version = $2
+            UPDATE tenants SET status = 'ACTIVE', schema_version = $2, product_version = $3
             WHERE id = $1 AND status = 'PROVISIONING' RETURNING updated_at""";
     private static final String REMOVE = "DELETE FROM tenants WHERE id = $1";
     private static final String MARK_FAILED = "UPDATE tenants SET status = 'FAILED', failure = $2 WHERE id = $1";
@@ -112,7 +113,7 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     private static final String REMOVE_UNFINISHED = "DELETE FROM tenants WHERE id = ? AND status = ?";
 
     private static final String MOVE_SOURCE = """
-            SELECT t.slug, t.database_name, t.schema_version, t.status, t.moving_to, t.db_server_id
+            SELECT t.slug, t.database_name, t.schema_version, t.product_version, t.status, t.moving_to, t.db_server_id
             FROM tenants t WHERE t.id = ?""";
     private static final String BEGIN_MOVE = """
             UPDATE tenants SET moving_to = ?, frozen_for = 'MOVE'
@@ -211,8 +212,8 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     }
 
     /** PROVISIONING → ACTIVE at {@code version}; the row's new {@code updated_at}, empty when it was not provisioning. */
-    public Uni<Optional<OffsetDateTime>> activate(UUID id, String version) {
-        return catalog.preparedQuery(ACTIVATE).execute(Tuple.of(id, version)).map(rows -> rows.size() == 0
+    public Uni<Optional<OffsetDateTime>> activate(UUID id, SchemaVersions versions) {
+        return catalog.preparedQuery(ACTIVATE).execute(Tuple.of(id, versions.keyhub(), versions.product())).map(rows -> rows.size() == 0
                 ? Optional.empty() : Optional.of(rows.iterator().next().getOffsetDateTime("updated_at")));
     }
 
@@ -340,7 +341,7 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     }
 
     /** What a move needs to know of its tenant; {@code movingTo} is set while another move runs. */
-    public record MoveSource(String slug, String databaseName, String schemaVersion, TenantStatus status,
+    public record MoveSource(String slug, String databaseName, SchemaVersions versions, TenantStatus status,
             String movingTo, String dbServerId) {
     }
 
@@ -353,7 +354,8 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
                     return Optional.empty();
                 }
                 return Optional.of(new MoveSource(rs.getString("slug"), rs.getString("database_name"),
-                        rs.getString("schema_version"), TenantStatus.valueOf(rs.getString("status")),
+                        new SchemaVersions(rs.getString("schema_version"), rs.getString("product_version")),
+                        TenantStatus.valueOf(rs.getString("status")),
                         rs.getString("moving_to"), rs.getString("db_server_id")));
             }
         }

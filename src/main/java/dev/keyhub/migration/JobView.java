@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** A migration job with its progress; {@code tasks} only when one job is asked for. */
-public record JobView(UUID id, String direction, String target, String state, boolean dryRunOnly, int concurrency,
+public record JobView(UUID id, String changelog, String direction, String target, String state, boolean dryRunOnly, int concurrency,
         int canary, int currentWave, String onError, int maxFailures, String reason, String createdBy,
         OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime finishedAt, Progress progress,
         List<TaskView> tasks) {

@@ -13,10 +13,12 @@ import jakarta.validation.constraints.Size;
 import dev.keyhub.common.Slug;
 
 /**
- * Body of {@code POST /admin/migrations}. Every field is optional: the defaults roll the newest release out
- * to every active and suspended tenant, one canary first, four at a time, halting at the first failure.
+ * Body of {@code POST /admin/migrations}. Every field is optional: the defaults roll the newest release of
+ * KeyHub's changelog out to every active and suspended tenant, one canary first, four at a time, halting at
+ * the first failure. {@code changelog: "product"} rolls out a release of the product's changelog instead.
  */
 public record MigrationRequest(
+        @Pattern(regexp = "keyhub|product") String changelog,
         @Size(max = 100) String target,
         @Pattern(regexp = "update|rollback") String direction,
         Boolean dryRun,

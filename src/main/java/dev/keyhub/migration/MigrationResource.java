@@ -50,9 +50,11 @@ public class MigrationResource {
     @APIResponse(responseCode = "400", description = "Unknown target or invalid options")
     @APIResponse(responseCode = "409", description = "Another job is not finished")
     public Uni<Response> create(@Valid MigrationRequest body) {
-        MigrationRequest request = body == null ? new MigrationRequest(null, null, null, null, null, null, null, null) : body;
+        MigrationRequest request = body == null ? new MigrationRequest(null, null, null, null, null, null, null, null, null)
+                : body;
         return audit.audited(caller.getSubject(), "migration.created", null,
-                new JsonObject().put("target", request.target()).put("direction", request.direction()),
+                new JsonObject().put("changelog", request.changelog() == null ? "keyhub" : request.changelog())
+                        .put("target", request.target()).put("direction", request.direction()),
                 migrations.create(request, caller.getSubject()))
                 .map(job -> Response.accepted(job).location(URI.create("/admin/migrations/" + job.id())).build());
     }

@@ -25,6 +25,7 @@ import dev.keyhub.catalog.JobQueue.Task;
 import dev.keyhub.catalog.JobState;
 import dev.keyhub.catalog.Phase;
 import dev.keyhub.catalog.TaskState;
+import dev.keyhub.schema.TenantChangelog;
 import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DbServers;
@@ -142,15 +143,19 @@ public class MigrationRunner {
         locked.startApply();
     }
 
-    /** Dry-runs, then applies, the target on every active server's template, and records its version. */
+    /**
+     * Dry-runs, then applies, the target release of the job's changelog on every active server's template, and
+     * records the template's version.
+     */
     private void moveTemplates(LockedJob locked) throws SQLException {
         List<DbServer> hosts = locked.activeServers();
         Direction direction = Direction.fromWire(locked.job().direction());
+        TenantChangelog changelog = schema.changelog(locked.job().changelog());
         for (DbServer host : hosts) {
-            schema.dryRun(servers.addressOf(host), host.templateDatabase, direction, locked.job().target());
+            changelog.dryRun(servers.addressOf(host), host.templateDatabase, direction, locked.job().target());
         }
         for (DbServer host : hosts) {
-            String version = schema.migrate(servers.addressOf(host), host.templateDatabase, direction, locked.job().target());
+            String version = changelog.migrate(servers.addressOf(host), host.templateDatabase, direction, locked.job().target());
             locked.recordTemplateVersion(host.id, version);
         }
     }
@@ -220,9 +225,10 @@ public class MigrationRunner {
     private Task run(Task task) throws SQLException {
         ServerAddress address = servers.addressOf(task.server());
         Direction direction = Direction.fromWire(task.direction());
+        TenantChangelog changelog = schema.changelog(task.changelog());
         if (task.phase() == Phase.DRY_RUN) {
             try {
-                schema.dryRun(address, task.database(), direction, task.target());
+                changelog.dryRun(address, task.database(), direction, task.target());
                 return queue.done(task, instance, TaskState.SUCCEEDED, null, null, null);
             } catch (RuntimeException e) {
                 return queue.done(task, instance, TaskState.FAILED, null, null, e.getMessage());
@@ -232,7 +238,7 @@ public class MigrationRunner {
         directory.forget(task.slug(), task.tenant()).await().indefinitely();
         Task next;
         try {
-            TenantSchema.Outcome outcome = schema.apply(address, task.database(), direction, task.target());
+            TenantSchema.Outcome outcome = changelog.apply(address, task.database(), direction, task.target());
             next = queue.done(task, instance, TaskState.SUCCEEDED, outcome.from(), outcome.to(), null);
         } catch (TenantSchema.MigrationFailure e) {
             next = queue.done(task, instance, TaskState.FAILED, e.from(), e.reached(), e.getMessage());

@@ -12,6 +12,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 
+import dev.keyhub.catalog.Changelog;
 import dev.keyhub.catalog.ErrorPolicy;
 import dev.keyhub.catalog.JobStore;
 import dev.keyhub.catalog.MigrationJob;
@@ -19,6 +20,7 @@ import dev.keyhub.catalog.MigrationTask;
 import dev.keyhub.catalog.Phase;
 import dev.keyhub.catalog.TaskState;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.schema.TenantChangelog;
 import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
 
@@ -40,11 +42,19 @@ public class MigrationService {
 
     /** Creates a job (202); 400 for an unknown target, 409 while another job is unfinished. */
     public Uni<JobView> create(MigrationRequest request, String actor) {
-        List<String> tags = schema.tags();
-        String target = request.target() == null || "latest".equals(request.target()) ? schema.latest() : request.target();
+        Changelog kind = request.changelog() == null ? Changelog.KEYHUB : Changelog.fromWire(request.changelog());
+        TenantChangelog changelog;
+        try {
+            changelog = schema.changelog(kind);
+        } catch (ProblemException e) {
+            return Uni.createFrom().failure(e);
+        }
+        List<String> tags = changelog.tags();
+        String target = request.target() == null || "latest".equals(request.target()) ? changelog.latest()
+                : request.target();
         if (!tags.contains(target)) {
-            return Uni.createFrom().failure(ProblemException.badRequest("unknown_target",
-                    "No release '" + target + "' in the tenant changelog; releases: " + String.join(", ", tags)));
+            return Uni.createFrom().failure(ProblemException.badRequest("unknown_target", "No release '" + target
+                    + "' in the " + kind.wireName() + " changelog; releases: " + String.join(", ", tags)));
         }
         Direction direction = request.direction() == null ? Direction.UPDATE : Direction.fromWire(request.direction());
         int concurrency = request.concurrency() == null ? 4 : request.concurrency();
@@ -59,7 +69,7 @@ public class MigrationService {
         UUID id = UUID.randomUUID();
         JsonObject selector = all ? null : new JsonObject().put("ids", ids.stream().map(UUID::toString).toList())
                 .put("slugs", slugs);
-        return jobs.create(new JobStore.NewJob(id, direction.wireName(), target, dryRunOnly, concurrency, canary,
+        return jobs.create(new JobStore.NewJob(id, kind, direction.wireName(), target, dryRunOnly, concurrency, canary,
                         onError, maxFailures, selector, actor), new JobStore.Selection(all, ids, slugs))
                 .chain(() -> get(id, false));
     }
@@ -145,7 +155,7 @@ public class MigrationService {
     }
 
     private static JobView view(MigrationJob j, JobView.Progress progress, List<JobView.TaskView> tasks) {
-        return new JobView(j.id, j.direction, j.target, j.state.name(), j.dryRunOnly, j.concurrency, j.canary,
+        return new JobView(j.id, j.changelog.wireName(), j.direction, j.target, j.state.name(), j.dryRunOnly, j.concurrency, j.canary,
                 j.currentWave, j.onError.wireName(), j.maxFailures, j.reason, j.createdBy, j.createdAt, j.updatedAt, j.finishedAt, progress, tasks);
     }
 }

@@ -10,15 +10,19 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.pgclient.PgException;
 
 import dev.keyhub.catalog.OrganizationRepository;
+import dev.keyhub.catalog.SchemaVersions;
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.HistoryTables;
 import dev.keyhub.schema.SchemaConfig;
 import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DatabaseAdmin;
@@ -45,8 +49,17 @@ public class ProvisioningService {
             "me", "q", "health", "metrics", "openapi", "swagger", "static", "assets", "www", "root", "system",
             "keyhub", "postgres", "template", "tenant", "tenants", "public", "default", "null", "undefined");
 
-    /** The owner becomes the first admin; the statement answers the database's schema version. */
-    private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag";
+    /** Whether a new database has the product changelog's history, as column {@code has_product}. */
+    private static final String HAS_PRODUCT = "to_regclass('" + HistoryTables.PRODUCT.history()
+            + "') IS NOT NULL AS has_product";
+
+    /**
+     * The owner becomes the first admin; the statement answers the database's release of KeyHub's changelog and
+     * whether it has a product history.
+     */
+    private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag, "
+            + HAS_PRODUCT;
+    private static final String VERSIONS_SQL = "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag, " + HAS_PRODUCT;
 
     private final TenantRepository tenants;
     private final DbServers servers;
@@ -151,8 +164,8 @@ public class ProvisioningService {
                 .chain(() -> step(ProvisioningStep.INITIALISE, tenant, databases.onDatabase(server, tenant.databaseName,
                         c -> c.query("DELETE FROM sessions").execute()
                                 .chain(() -> c.query("UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())").execute())
-                                .chain(() -> c.query(TenantSchema.VERSION_SQL).execute())
-                                .map(rows -> rows.iterator().next().getString("tag")))))
+                                .chain(() -> c.query(VERSIONS_SQL).execute())
+                                .chain(rows -> versions(c, rows.iterator().next())))))
                 .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
                 .onFailure(e -> !(e instanceof StepFailure)).transform(e -> new StepFailure(ProvisioningStep.ACTIVATE, e))
                 .onFailure().call(e -> undo(tenant, (StepFailure) e))
@@ -216,19 +229,33 @@ public class ProvisioningService {
                 .transform(e -> ProblemException.badRequest("unknown_organization", "There is no organization '" + slug + "'."));
     }
 
-    private Uni<String> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
+    private Uni<SchemaVersions> initialise(ServerAddress server, Tenant tenant, CreateTenantRequest request) {
         CreateTenantRequest.Owner owner = request.owner();
         return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
                 .execute(NewMember.params(owner.email().strip(), owner.name(), identityProvider, owner.subject(), Role.ADMIN))
-                .map(rows -> rows.iterator().next().getString("tag")));
+                .chain(rows -> versions(c, rows.iterator().next())));
     }
 
-    private Uni<Tenant> activate(Tenant tenant, String version) {
-        return tenants.activate(tenant.id, version).map(updated -> {
+    /**
+     * The releases of a new database: KeyHub's from {@code row}, and the product's in one more statement when
+     * the row says the database has a product history.
+     */
+    private static Uni<SchemaVersions> versions(PgConnection c, Row row) {
+        String keyhub = row.getString("tag");
+        if (!row.getBoolean("has_product")) {
+            return Uni.createFrom().item(new SchemaVersions(keyhub, null));
+        }
+        return c.query(HistoryTables.PRODUCT.versionSql()).execute().map(rows -> new SchemaVersions(keyhub,
+                rows.size() == 0 ? null : rows.iterator().next().getString("tag")));
+    }
+
+    private Uni<Tenant> activate(Tenant tenant, SchemaVersions versions) {
+        return tenants.activate(tenant.id, versions).map(updated -> {
             tenant.updatedAt = updated.orElseThrow(
                     () -> new IllegalStateException("tenant " + tenant.id + " is no longer PROVISIONING"));
             tenant.status = TenantStatus.ACTIVE;
-            tenant.schemaVersion = version;
+            tenant.schemaVersion = versions.keyhub();
+            tenant.productVersion = versions.product();
             return tenant;
         });
     }

@@ -17,6 +17,7 @@ import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.TenantChangelog;
 import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
@@ -134,14 +135,24 @@ public class TenantLifecycle {
         });
     }
 
+    /**
+     * KeyHub's changelog as the tenant has it (at the top level), the product's ({@code product}, null without
+     * a product changelog), and the drift of the whole database against its server's template.
+     */
     public record Schema(UUID tenantId, String version, String templateVersion, String newestRelease,
-            List<String> pendingChangesets, List<String> onlyInTenant, List<String> onlyInTemplate) {
+            List<String> pendingChangesets, List<String> onlyInTenant, List<String> onlyInTemplate,
+            ProductSchema product) {
+    }
+
+    /** The product changelog's release in the tenant and its template, the newest, and what the tenant lacks. */
+    public record ProductSchema(String version, String templateVersion, String newestRelease,
+            List<String> pendingChangesets) {
     }
 
     /**
-     * The tenant's schema version, the changesets of the changelog it lacks, and its drift against its
-     * server's template: the columns, indexes and constraints that one has and the other has not. Runs
-     * Liquibase and two short connections on a worker thread.
+     * The tenant's versions, the changesets of each changelog it lacks, and its drift against its server's
+     * template: the columns, indexes and constraints that one has and the other has not. Runs Liquibase and a
+     * few short connections on a worker thread.
      */
     public Uni<Schema> schema(UUID id) {
         return directory.byId(id).chain(tenant -> {
@@ -156,9 +167,13 @@ public class TenantLifecycle {
                         java.util.Set<String> theirs = tenantSchema.shape(server, template);
                         List<String> onlyMine = mine.stream().filter(x -> !theirs.contains(x)).toList();
                         List<String> onlyTheirs = theirs.stream().filter(x -> !mine.contains(x)).toList();
-                        return new Schema(id, tenantSchema.version(server, tenant.databaseName), host.templateVersion,
-                                tenantSchema.latest(), tenantSchema.pending(server, tenant.databaseName), onlyMine,
-                                onlyTheirs);
+                        TenantChangelog keyhub = tenantSchema.keyhub();
+                        ProductSchema product = tenantSchema.product().map(p -> new ProductSchema(
+                                p.version(server, tenant.databaseName), host.templateProductVersion, p.latest(),
+                                p.pending(server, tenant.databaseName))).orElse(null);
+                        return new Schema(id, keyhub.version(server, tenant.databaseName), host.templateVersion,
+                                keyhub.latest(), keyhub.pending(server, tenant.databaseName), onlyMine, onlyTheirs,
+                                product);
                     }).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())));
         });
     }

@@ -19,6 +19,7 @@ import org.postgresql.copy.CopyOut;
 import org.postgresql.core.BaseConnection;
 
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.SchemaVersions;
 import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantRepository.MoveSource;
@@ -55,7 +56,7 @@ public class TenantMover {
         this.pools = pools;
     }
 
-    private record Source(String slug, String database, String version, DbServer from) {
+    private record Source(String slug, String database, SchemaVersions versions, DbServer from) {
     }
 
     /** Moves the tenant to {@code target}; returns the number of rows copied. */
@@ -68,9 +69,10 @@ public class TenantMover {
         if (to.id.equals(source.from().id)) {
             throw ProblemException.conflict("same_server", "The tenant already lives on '" + target + "'.");
         }
-        if (!source.version().equals(to.templateVersion)) {
-            throw ProblemException.conflict("version_mismatch", "The tenant is at " + source.version()
-                    + " but the target's template at " + to.templateVersion + "; migrate first.");
+        SchemaVersions template = new SchemaVersions(to.templateVersion, to.templateProductVersion);
+        if (!source.versions().equals(template)) {
+            throw ProblemException.conflict("version_mismatch", "The tenant is at " + describe(source.versions())
+                    + " but the target's template at " + describe(template) + "; migrate first.");
         }
         ServerAddress fromAddress = servers.addressOf(source.from());
         ServerAddress toAddress = servers.addressOf(to);
@@ -166,8 +168,12 @@ public class TenantMover {
             if (found.movingTo() != null) {
                 throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
             }
-            return new Source(found.slug(), found.databaseName(), found.schemaVersion(), server(found.dbServerId()));
+            return new Source(found.slug(), found.databaseName(), found.versions(), server(found.dbServerId()));
         }
+    }
+
+    private static String describe(SchemaVersions versions) {
+        return versions.keyhub() + (versions.product() == null ? "" : " (product release " + versions.product() + ")");
     }
 
     private DbServer server(String id) throws SQLException {

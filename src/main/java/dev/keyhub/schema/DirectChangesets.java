@@ -26,7 +26,7 @@ import liquibase.statement.SqlStatement;
 import liquibase.util.LiquibaseUtil;
 
 /**
- * Applies or rolls back the tenant changelog's plain changesets over one JDBC connection, without Liquibase's
+ * Applies or rolls back a tenant changelog's plain changesets over one JDBC connection, without Liquibase's
  * per-database machinery (lock table round trips, table snapshots, command framework), which costs several
  * times the changes themselves when a job touches thousands of small databases. Liquibase still parses the
  * changelog, computes checksums and generates the SQL; the history rows written here are the ones Liquibase
@@ -40,16 +40,20 @@ import liquibase.util.LiquibaseUtil;
  */
 final class DirectChangesets {
 
+    /** Statements on the history; {@code %1$s} is the history table, {@code %2$s} its lock table. */
     private static final String HISTORY = """
-            SELECT id, author, filename, md5sum, tag FROM databasechangelog ORDER BY orderexecuted""";
+            SELECT id, author, filename, md5sum, tag FROM %1$s ORDER BY orderexecuted""";
     private static final String RECORD = """
-            INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum,
+            INSERT INTO %1$s (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum,
                 description, comments, tag, liquibase, contexts, labels, deployment_id)
-            VALUES (?, ?, ?, now(), (SELECT coalesce(max(orderexecuted), 0) + 1 FROM databasechangelog), 'EXECUTED', ?,
+            VALUES (?, ?, ?, now(), (SELECT coalesce(max(orderexecuted), 0) + 1 FROM %1$s), 'EXECUTED', ?,
                 ?, ?, ?, ?, NULL, NULL, ?)""";
-    private static final String FORGET = "DELETE FROM databasechangelog WHERE id = ? AND author = ? AND filename = ?";
+    private static final String FORGET = "DELETE FROM %1$s WHERE id = ? AND author = ? AND filename = ?";
+    /** Waits for, and then excludes, a Liquibase run on the same database. */
+    private static final String LOCK = "SELECT locked FROM %2$s WHERE id = 1 FOR UPDATE";
 
     private final DatabaseChangeLog changelog;
+    private final HistoryTables tables;
     private final Database dialect = new PostgresDatabase();
     private final Map<ChangeSet, String> checksums = new HashMap<>();
     private final Map<ChangeSet, List<String>> forwardSql = new HashMap<>();
@@ -70,8 +74,13 @@ final class DirectChangesets {
         }
     }
 
-    DirectChangesets(DatabaseChangeLog changelog) {
+    DirectChangesets(DatabaseChangeLog changelog, HistoryTables tables) {
         this.changelog = changelog;
+        this.tables = tables;
+    }
+
+    private String sql(String template) {
+        return template.formatted(tables.history(), tables.lock());
     }
 
     /**
@@ -125,8 +134,7 @@ final class DirectChangesets {
         try {
             for (int i = 0; i < releases.size(); i++) {
                 try (Statement st = c.createStatement()) {
-                    // Waits for, and then excludes, a Liquibase run on the same database.
-                    st.executeQuery("SELECT locked FROM databasechangeloglock WHERE id = 1 FOR UPDATE").close();
+                    st.executeQuery(sql(LOCK)).close();
                     for (String statement : sql.get(i)) {
                         st.execute(statement);
                     }
@@ -158,18 +166,13 @@ final class DirectChangesets {
     }
 
     /** The database's history; null when Liquibase has not set this database up. */
-    private static History history(Connection c) throws SQLException {
+    private History history(Connection c) throws SQLException {
         History ran = new History(new LinkedHashMap<>(), new LinkedHashMap<>());
+        if (!tables.present(c)) {
+            return null;
+        }
         try (Statement st = c.createStatement()) {
-            try (ResultSet tables = st.executeQuery(
-                    "SELECT to_regclass('databasechangelog') IS NOT NULL AND to_regclass('databasechangeloglock') IS NOT NULL"
-                            + " AS present")) {
-                tables.next();
-                if (!tables.getBoolean("present")) {
-                    return null;
-                }
-            }
-            try (ResultSet rs = st.executeQuery(HISTORY)) {
+            try (ResultSet rs = st.executeQuery(sql(HISTORY))) {
                 while (rs.next()) {
                     String key = rs.getString("id") + "::" + rs.getString("author") + "::" + rs.getString("filename");
                     ran.checksums().put(key, rs.getString("md5sum"));
@@ -286,7 +289,7 @@ final class DirectChangesets {
     }
 
     private void record(Connection c, ChangeSet cs, String deployment) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(RECORD)) {
+        try (PreparedStatement ps = c.prepareStatement(sql(RECORD))) {
             ps.setString(1, cs.getId());
             ps.setString(2, cs.getAuthor());
             ps.setString(3, cs.getStoredFilePath());
@@ -300,8 +303,8 @@ final class DirectChangesets {
         }
     }
 
-    private static void forget(Connection c, ChangeSet cs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(FORGET)) {
+    private void forget(Connection c, ChangeSet cs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql(FORGET))) {
             ps.setString(1, cs.getId());
             ps.setString(2, cs.getAuthor());
             ps.setString(3, cs.getStoredFilePath());

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -15,14 +16,17 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
 
+import dev.keyhub.catalog.Changelog;
 import dev.keyhub.catalog.DbServer;
+import dev.keyhub.catalog.SchemaVersions;
 import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
 
 /**
- * Keeps one template database per tenant-hosting server at the newest tenant schema, so that a tenant is
+ * Keeps one template database per tenant-hosting server at the newest tenant schema (KeyHub's changelog and the
+ * product's), so that a tenant is
  * created by copying it ({@code CREATE DATABASE … TEMPLATE}) rather than by replaying changesets. Nothing
  * keeps a connection to a template open: PostgreSQL refuses to copy a database that has one.
  */
@@ -35,7 +39,8 @@ public class Templates {
     private final DbServers servers;
     private final TenantSchema schema;
     private final String templateName;
-    private final java.util.Optional<String> startVersion;
+    private final Optional<String> startVersion;
+    private final Optional<String> startProductVersion;
 
     public Templates(DataSource catalog, DbServers servers, TenantSchema schema, SchemaConfig config) {
         this.catalog = catalog;
@@ -43,6 +48,7 @@ public class Templates {
         this.schema = schema;
         this.templateName = config.templateDatabase();
         this.startVersion = config.templateVersion();
+        this.startProductVersion = config.productTemplateVersion();
     }
 
     /**
@@ -54,30 +60,37 @@ public class Templates {
         registerCatalogServer();
         for (DbServer server : activeServers()) {
             try {
-                String version = ensureTemplate(servers.addressOf(server), server.templateDatabase);
-                recordVersion(server.id, version);
-                LOG.infof("Template %s on server %s is at tenant schema %s (newest release: %s)", server.templateDatabase,
-                        server.id, version, schema.latest());
+                SchemaVersions versions = ensureTemplate(servers.addressOf(server), server.templateDatabase, startVersions());
+                recordVersions(server.id, versions);
+                LOG.infof("Template %s on server %s is at tenant schema %s (newest release: %s), product release %s",
+                        server.templateDatabase, server.id, versions.keyhub(), schema.keyhub().latest(),
+                        versions.product() == null ? "none" : versions.product());
             } catch (RuntimeException e) {
                 if (server.usesCatalogConnection) {
                     throw e;
                 }
-                LOG.errorf("Database server %s is not usable (%s); its tenants answer 503 and no tenant is placed on it "
-                        + "until it is fixed and KeyHub restarted", server.id, e.getMessage());
+                LOG.errorf(e, "Database server %s is not usable (%s); its tenants answer 503 and no tenant is placed on "
+                        + "it until it is fixed and KeyHub restarted", server.id, e.getMessage());
             }
         }
     }
 
     /**
-     * Creates the template at {@code keyhub.schema.template-version} (the newest release by default) if it
-     * is missing; returns its schema version. Blocking.
+     * The releases a new template starts at: {@code keyhub.schema.template-version} and
+     * {@code product-template-version}, the newest of each changelog by default; no product release without a
+     * product changelog.
      */
-    public String ensureTemplate(ServerAddress address, String template) {
-        return ensureTemplate(address, template, startVersion.orElseGet(schema::latest));
+    public SchemaVersions startVersions() {
+        return new SchemaVersions(startVersion.orElseGet(() -> schema.keyhub().latest()),
+                schema.product().map(p -> startProductVersion.orElseGet(p::latest)).orElse(null));
     }
 
-    /** Creates the template if missing, at {@code version}; returns its schema version. Blocking. */
-    public String ensureTemplate(ServerAddress address, String template, String version) {
+    /**
+     * Creates the template if it is missing, at {@code versions} (KeyHub's changelog first, then the product's),
+     * and answers the releases it is at. An existing template is left as it is: it moves only through
+     * migration jobs, together with the tenants. Blocking.
+     */
+    public SchemaVersions ensureTemplate(ServerAddress address, String template, SchemaVersions versions) {
         try (Connection c = address.connect(address.maintenanceDb())) {
             boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
@@ -85,8 +98,7 @@ public class Templates {
                 exists = ps.executeQuery().next();
             }
             if (exists) {
-                // An existing template moves only through migration jobs, together with the tenants.
-                return schema.version(address, template);
+                return versions(address, template);
             }
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + DatabaseAdmin.quoteIdentifier(template));
@@ -98,7 +110,18 @@ public class Templates {
         } catch (SQLException e) {
             throw new IllegalStateException("could not prepare template " + template + " on " + address, e);
         }
-        return schema.migrate(address, template, TenantSchema.Direction.UPDATE, version);
+        for (TenantChangelog changelog : schema.all()) {
+            String version = versions.of(changelog.kind());
+            if (version != null) {
+                changelog.migrate(address, template, TenantSchema.Direction.UPDATE, version);
+            }
+        }
+        return versions(address, template);
+    }
+
+    private SchemaVersions versions(ServerAddress address, String template) {
+        return new SchemaVersions(schema.keyhub().version(address, template),
+                schema.product().map(p -> p.version(address, template)).orElse(null));
     }
 
     private void registerCatalogServer() {
@@ -117,9 +140,10 @@ public class Templates {
         }
     }
 
-    private void recordVersion(String serverId, String version) {
+    private void recordVersions(String serverId, SchemaVersions versions) {
         try (Connection c = catalog.getConnection()) {
-            ServerStore.recordTemplateVersion(c, serverId, version);
+            ServerStore.recordTemplateVersion(c, serverId, Changelog.KEYHUB, versions.keyhub());
+            ServerStore.recordTemplateVersion(c, serverId, Changelog.PRODUCT, versions.product());
         } catch (SQLException e) {
             throw new IllegalStateException("could not record template version", e);
         }

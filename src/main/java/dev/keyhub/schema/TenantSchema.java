@@ -1,44 +1,41 @@
 package dev.keyhub.schema;
 
-import java.lang.reflect.Proxy;
+import java.io.File;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
+import dev.keyhub.catalog.Changelog;
+import dev.keyhub.common.ProblemException;
 import dev.keyhub.servers.ServerAddress;
 
-import liquibase.Contexts;
-import liquibase.LabelExpression;
-import liquibase.Liquibase;
-import liquibase.change.Change;
-import liquibase.change.core.TagDatabaseChange;
-import liquibase.changelog.ChangeLogParameters;
-import liquibase.changelog.ChangeSet;
-import liquibase.changelog.DatabaseChangeLog;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.exception.LiquibaseException;
-import liquibase.parser.ChangeLogParserFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.resource.DirectoryResourceAccessor;
+import liquibase.resource.ResourceAccessor;
 
 /**
- * The tenant changelog ({@code keyhub.schema.changelog}) applied with Liquibase to one database at a time:
- * forward to a tag, back to a tag, or as a dry run whose changes are rolled back. Liquibase runs each
- * changeset in a transaction of its own, so a database is always at one known changeset. Blocking: call it
- * on a worker thread, never on an event loop.
+ * The schema of the tenant databases: KeyHub's changelog ({@code keyhub.schema.changelog}) and, when there is
+ * one, the product's ({@code keyhub.schema.product-changelog}, from the class path or from
+ * {@code keyhub.schema.product-directory}), each a {@link TenantChangelog} with its own releases and history.
+ * KeyHub's is applied first: the product's tables may refer to KeyHub's, never the other way round.
  */
 @ApplicationScoped
 public class TenantSchema {
 
-    /** SQL that reads the schema version (newest tag) of a tenant database, as column {@code tag}. */
-    public static final String VERSION_SQL =
-            "SELECT tag FROM databasechangelog WHERE tag IS NOT NULL ORDER BY orderexecuted DESC LIMIT 1";
+    private static final Logger LOG = Logger.getLogger(TenantSchema.class);
+
+    /** SQL that reads KeyHub's schema version (newest tag) of a tenant database, as column {@code tag}. */
+    public static final String VERSION_SQL = HistoryTables.KEYHUB.versionSql();
 
     /** Which way a migration moves a database; stored lower-case in {@code migration_jobs.direction}. */
     public enum Direction {
@@ -53,155 +50,72 @@ public class TenantSchema {
         }
     }
 
-    private final String changelog;
-    private List<String> tags;
-    private final ThreadLocal<DatabaseChangeLog> parsed = ThreadLocal.withInitial(this::parse);
-    private final ThreadLocal<DirectChangesets> direct = ThreadLocal.withInitial(() -> new DirectChangesets(parsed()));
-
-    public TenantSchema(SchemaConfig config) {
-        this.changelog = config.changelog();
-    }
-
-    /** The release tags of the changelog, oldest first (read once: the changelog ships with the code). */
-    public synchronized List<String> tags() {
-        if (tags == null) {
-            tags = List.copyOf(readTags());
-        }
-        return tags;
-    }
-
-    /**
-     * The parsed changelog, read once per thread: parsing it is most of Liquibase's cost per database, and a
-     * parsed changelog carries state of the run that uses it, so threads do not share one.
-     */
-    private DatabaseChangeLog parsed() {
-        return parsed.get();
-    }
-
-    private DatabaseChangeLog parse() {
-        try {
-            var resources = resources();
-            return ChangeLogParserFactory.getInstance().getParser(changelog, resources)
-                    .parse(changelog, new ChangeLogParameters(), resources);
-        } catch (LiquibaseException e) {
-            throw new IllegalStateException("could not read the tenant changelog " + changelog, e);
-        }
-    }
-
-    private List<String> readTags() {
-        try {
-            var log = parsed();
-            List<String> tags = new ArrayList<>();
-            for (ChangeSet cs : log.getChangeSets()) {
-                for (Change change : cs.getChanges()) {
-                    if (change instanceof TagDatabaseChange tag) {
-                        tags.add(tag.getTag());
-                    }
-                }
-            }
-            return tags;
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("could not read the tenant changelog " + changelog, e);
-        }
-    }
-
-    /** The newest release tag. */
-    public String latest() {
-        List<String> tags = tags();
-        return tags.get(tags.size() - 1);
-    }
-
-    /** Moves the database forward or back to {@code tag} and returns the version it ends at. */
-    public String migrate(ServerAddress server, String database, Direction direction, String tag) {
-        return apply(server, database, direction, tag).to();
-    }
-
     /** The versions a database was at before and after a migration. */
     public record Outcome(String from, String to) {
     }
 
-    /**
-     * Moves the database forward or back to {@code tag} over one connection. Plain changesets are applied
-     * directly, a release per transaction ({@link DirectChangesets}); anything else goes through Liquibase.
-     *
-     * @throws MigrationFailure naming the database error, with the versions before and after when readable
-     */
-    public Outcome apply(ServerAddress server, String database, Direction direction, String tag) {
-        String from = null;
-        try (Connection c = server.connect(database)) {
-            try {
-                Outcome direct = this.direct.get().run(c, direction, tag, true);
-                if (direct != null) {
-                    return direct;
-                }
-                from = version(c);
-                releaseLeftoverLock(c);
-                run(c, direction, tag);
-                return new Outcome(from, version(c));
-            } catch (SQLException | LiquibaseException | RuntimeException e) {
-                Throwable cause = e;
-                if (e instanceof DirectChangesets.ReleaseFailure failure) {
-                    from = failure.from;
-                    cause = failure.getCause();
-                }
-                String reached = null;
-                try {
-                    if (!c.getAutoCommit()) {
-                        c.rollback();
-                        c.setAutoCommit(true);
-                    }
-                    reached = version(c);
-                } catch (SQLException unreadable) {
-                    // the connection is gone; the caller reads the version again later
-                }
-                throw new MigrationFailure(database, cause, from, reached);
-            }
-        } catch (SQLException e) {
-            throw new MigrationFailure(database, e, from, null);
-        }
+    private final TenantChangelog keyhub;
+    private final Optional<TenantChangelog> product;
+
+    public TenantSchema(SchemaConfig config) {
+        ClassLoaderResourceAccessor classpath = new ClassLoaderResourceAccessor(TenantSchema.class.getClassLoader());
+        this.keyhub = new TenantChangelog(Changelog.KEYHUB, config.changelog(), classpath);
+        this.product = product(config, classpath);
     }
 
-    /**
-     * Runs what {@link #migrate} would run inside one transaction that is then rolled back (PostgreSQL DDL is
-     * transactional), so a changeset that would fail on this database's data fails here, and nothing changes.
-     */
-    public void dryRun(ServerAddress server, String database, Direction direction, String tag) {
-        try (Connection real = server.connect(database)) {
-            real.setAutoCommit(false);
-            try {
-                if (direct.get().run(real, direction, tag, false) == null) {
-                    releaseLeftoverLock(real);
-                    run(uncommitted(real), direction, tag);
-                }
-            } finally {
-                real.rollback();
+    private static Optional<TenantChangelog> product(SchemaConfig config, ClassLoaderResourceAccessor classpath) {
+        String location = config.productChangelog();
+        if (config.productDirectory().isPresent()) {
+            File directory = config.productDirectory().get().toFile();
+            if (!new File(directory, location).isFile()) {
+                throw new IllegalStateException("keyhub.schema.product-directory " + directory + " has no " + location);
             }
-        } catch (SQLException | LiquibaseException e) {
-            throw new MigrationFailure(database, e);
+            try {
+                LOG.infof("Product changelog: %s in %s", location, directory);
+                return Optional.of(new TenantChangelog(Changelog.PRODUCT, location, new DirectoryResourceAccessor(directory)));
+            } catch (java.io.FileNotFoundException e) {
+                throw new IllegalStateException("keyhub.schema.product-directory " + directory + " cannot be read", e);
+            }
         }
+        if (TenantSchema.class.getClassLoader().getResource(location) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new TenantChangelog(Changelog.PRODUCT, location, classpath));
     }
 
-    /** Ids of the changesets of the changelog not yet applied to the database (author::id). */
-    public List<String> pending(ServerAddress server, String database) {
-        try (Connection c = server.connect(database)) {
-            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            Liquibase liquibase = new Liquibase(parsed(), resources(), db);
-            List<String> ids = new ArrayList<>();
-            for (ChangeSet cs : liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression())) {
-                ids.add(cs.getAuthor() + "::" + cs.getId());
-            }
-            return ids;
-        } catch (SQLException | LiquibaseException e) {
-            throw new MigrationFailure(database, e);
+    /** KeyHub's own changelog. */
+    public TenantChangelog keyhub() {
+        return keyhub;
+    }
+
+    /** The product's changelog, if this deployment has one. */
+    public Optional<TenantChangelog> product() {
+        return product;
+    }
+
+    /** The changelogs of this deployment, KeyHub's first: the order in which a new database gets them. */
+    public List<TenantChangelog> all() {
+        List<TenantChangelog> all = new ArrayList<>();
+        all.add(keyhub);
+        product.ifPresent(all::add);
+        return all;
+    }
+
+    /** One of the changelogs; 400 {@code no_product_changelog} for the product's when there is none. */
+    public TenantChangelog changelog(Changelog kind) {
+        if (kind == Changelog.KEYHUB) {
+            return keyhub;
         }
+        return product.orElseThrow(() -> ProblemException.badRequest("no_product_changelog",
+                "This deployment has no product changelog (keyhub.schema.product-changelog)."));
     }
 
     /**
      * The database's shape: its tables' columns, its indexes and its constraints, one line each, without
      * Liquibase's own tables; two databases at the same schema give the same set.
      */
-    public java.util.Set<String> shape(ServerAddress server, String database) {
-        java.util.Set<String> shape = new java.util.TreeSet<>();
+    public Set<String> shape(ServerAddress server, String database) {
+        Set<String> shape = new TreeSet<>();
         try (Connection c = server.connect(database); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("""
                     SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
@@ -226,100 +140,9 @@ public class TenantSchema {
         }
     }
 
-    /** The version a database is at now. */
-    public String version(ServerAddress server, String database) {
-        try (Connection c = server.connect(database)) {
-            return version(c);
-        } catch (SQLException e) {
-            throw new MigrationFailure(database, e);
-        }
-    }
-
-    private void run(Connection c, Direction direction, String tag) throws LiquibaseException, SQLException {
-        Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-        Liquibase liquibase = new Liquibase(parsed(), resources(), db);
-        if (direction == Direction.UPDATE) {
-            liquibase.update(tag, new Contexts(), new LabelExpression());
-        } else {
-            // Liquibase's rollback-to-tag also undoes the tagDatabase changeset that carries the tag, which would
-            // leave the database below the release; so roll back exactly the changesets recorded after it.
-            int after = changesetsAfter(c, tag);
-            if (after > 0) {
-                liquibase.rollback(after, new Contexts(), new LabelExpression());
-            }
-        }
-        // Not closed: closing Liquibase closes the connection, which the caller owns.
-    }
-
-    /**
-     * Clears a Liquibase lock that a crash left behind, which would make Liquibase wait for minutes and fail.
-     * Safe because a tenant database or template is only migrated by a migration job's task or by the job
-     * itself, one at a time, so at the start of a run no one else can hold the lock.
-     */
-    private static void releaseLeftoverLock(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangeloglock') IS NOT NULL AS present")) {
-            rs.next();
-            if (rs.getBoolean("present")) {
-                st.executeUpdate("UPDATE databasechangeloglock SET locked = false, lockgranted = NULL, lockedby = NULL"
-                        + " WHERE locked");
-            }
-        }
-    }
-
-    private static int changesetsAfter(Connection c, String tag) throws SQLException {
-        try (var ps = c.prepareStatement("""
-                SELECT count(*) AS n FROM databasechangelog WHERE orderexecuted >
-                    (SELECT max(orderexecuted) FROM databasechangelog WHERE tag = ?)""")) {
-            ps.setString(1, tag);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                int count = rs.getInt("n");
-                try (var exists = c.prepareStatement("SELECT 1 FROM databasechangelog WHERE tag = ?")) {
-                    exists.setString(1, tag);
-                    if (!exists.executeQuery().next()) {
-                        throw new SQLException("this database was never at release " + tag + ", so it cannot go back to it");
-                    }
-                }
-                return count;
-            }
-        }
-    }
-
-    private static ClassLoaderResourceAccessor resources() {
-        return new ClassLoaderResourceAccessor(TenantSchema.class.getClassLoader());
-    }
-
-    /** A view of a connection on which commit and auto-commit do nothing, so that everything stays in one transaction. */
-    private static Connection uncommitted(Connection real) {
-        return (Connection) Proxy.newProxyInstance(TenantSchema.class.getClassLoader(), new Class<?>[] { Connection.class },
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "commit", "close" -> null;
-                    case "setAutoCommit" -> null;
-                    case "getAutoCommit" -> false;
-                    default -> {
-                        try {
-                            yield method.invoke(real, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    }
-                });
-    }
-
-    /** The newest tag in a database's Liquibase history, or null if it has none (or no history table). */
+    /** KeyHub's version of the database on {@code c}: the newest tag of its history, or null. */
     public static String version(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT to_regclass('databasechangelog') IS NOT NULL AS present")) {
-                rs.next();
-                if (!rs.getBoolean("present")) {
-                    return null;
-                }
-            }
-            try (ResultSet rs = st.executeQuery(VERSION_SQL)) {
-                return rs.next() ? rs.getString("tag") : null;
-            }
-        }
+        return HistoryTables.KEYHUB.version(c);
     }
 
     /** A migration that failed on one database; the message names the changeset and the database error. */

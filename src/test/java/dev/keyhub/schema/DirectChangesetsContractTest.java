@@ -50,7 +50,7 @@ class DirectChangesetsContractTest {
 
     @Test
     void aReleaseAppliedAndRolledBackDirectlyMatchesLiquibase() throws Exception {
-        List<String> tags = schema.tags();
+        List<String> tags = schema.keyhub().tags();
         String previous = tags.get(tags.size() - 2);
         String newest = tags.get(tags.size() - 1);
         ServerAddress server = servers.address("default").await().indefinitely();
@@ -59,21 +59,21 @@ class DirectChangesetsContractTest {
         Catalog.execute("postgres", "CREATE DATABASE " + byLiquibase, "CREATE DATABASE " + direct);
         try {
             // The same starting point: both at the previous release, the same way.
-            schema.migrate(server, byLiquibase, Direction.UPDATE, previous);
-            schema.migrate(server, direct, Direction.UPDATE, previous);
+            schema.keyhub().migrate(server, byLiquibase, Direction.UPDATE, previous);
+            schema.keyhub().migrate(server, direct, Direction.UPDATE, previous);
             assertEquals(history(byLiquibase), history(direct));
 
             liquibase(byLiquibase, Direction.UPDATE, newest);
             directly(direct, Direction.UPDATE, newest);
             assertEquals(history(byLiquibase), history(direct), "history after applying " + newest);
             assertEquals(schema.shape(server, byLiquibase), schema.shape(server, direct), "schema after " + newest);
-            assertEquals(newest, schema.version(server, direct));
+            assertEquals(newest, schema.keyhub().version(server, direct));
 
             liquibase(byLiquibase, Direction.ROLLBACK, previous);
             directly(direct, Direction.ROLLBACK, previous);
             assertEquals(history(byLiquibase), history(direct), "history after rolling back to " + previous);
             assertEquals(schema.shape(server, byLiquibase), schema.shape(server, direct), "schema after rollback");
-            assertEquals(previous, schema.version(server, direct));
+            assertEquals(previous, schema.keyhub().version(server, direct));
         } finally {
             Catalog.execute("postgres", "DROP DATABASE IF EXISTS " + byLiquibase + " WITH (FORCE)",
                     "DROP DATABASE IF EXISTS " + direct + " WITH (FORCE)");
@@ -98,7 +98,7 @@ class DirectChangesetsContractTest {
         DatabaseChangeLog parsed = ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources)
                 .parse(CHANGELOG, new ChangeLogParameters(), resources);
         try (Connection c = Catalog.connect(database)) {
-            assertNotNull(new DirectChangesets(parsed).run(c, direction, tag, true),
+            assertNotNull(new DirectChangesets(parsed, HistoryTables.KEYHUB).run(c, direction, tag, true),
                     "the release is one DirectChangesets applies itself, not one it hands to Liquibase");
         }
     }
