@@ -11,7 +11,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -33,6 +32,7 @@ import io.vertx.core.json.JsonObject;
 import dev.keyhub.audit.PlatformAudit;
 import dev.keyhub.catalog.Organization;
 import dev.keyhub.catalog.OrganizationRepository;
+import dev.keyhub.common.OrganizationSlug;
 import dev.keyhub.provisioning.ProvisioningConfig;
 
 /**
@@ -61,8 +61,7 @@ public class OrganizationsResource {
     }
 
     public record NewOrganization(
-            @NotNull @Size(min = 2, max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
-                    message = "must be lowercase letters, digits and hyphens") String slug,
+            @NotNull @OrganizationSlug String slug,
             @NotBlank @Size(max = 200) String name,
             @Min(0) @Max(1_000_000) Integer maxTenants) {
     }

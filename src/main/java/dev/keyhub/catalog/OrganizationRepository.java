@@ -15,13 +15,14 @@ import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.common.OrganizationSlug;
 
 /** Organizations in the catalog, through Hibernate Reactive. */
 @ApplicationScoped
 public class OrganizationRepository implements PanacheRepositoryBase<Organization, UUID> {
 
     /** What an organization slug can be; anything else names no organization and is not looked up. */
-    private static final Pattern SLUG = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern SLUG = Pattern.compile(OrganizationSlug.PATTERN);
 
     /** At most {@code limit} organizations, by slug. */
     @WithSession

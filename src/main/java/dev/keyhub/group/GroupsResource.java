@@ -149,9 +149,8 @@ public class GroupsResource {
         boolean parentGiven = body.has("parentGroupId");
         UUID parent = null;
         if (parentGiven && !body.get("parentGroupId").isNull()) {
-            try {
-                parent = UUID.fromString(body.get("parentGroupId").asText());
-            } catch (IllegalArgumentException e) {
+            parent = Ids.parseOrNull(body.get("parentGroupId").asText());
+            if (parent == null) {
                 throw invalid("parentGroupId", "must be a group id");
             }
         }

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 import dev.keyhub.catalog.TenantType;
+import dev.keyhub.common.OrganizationSlug;
 import dev.keyhub.common.Slug;
 
 /** Body of {@code POST /admin/tenants}. */
@@ -17,8 +18,7 @@ public record CreateTenantRequest(
         TenantType type,
         @NotNull @Valid Owner owner,
         @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,31}", message = "must be a region name such as eu-west") String region,
-        @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?", message = "must be an organization slug")
-        String organization) {
+        @OrganizationSlug String organization) {
 
     /** The tenant's first admin, as the identity provider knows them. */
     public record Owner(

@@ -10,6 +10,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -28,6 +29,7 @@ import io.vertx.sqlclient.PoolOptions;
 @ApplicationScoped
 public class DatabaseAdmin {
 
+    private static final Logger LOG = Logger.getLogger(DatabaseAdmin.class);
     private static final int TEMPLATE_BUSY_RETRIES = 20;
     private final Vertx vertx;
     private final int adminPoolSize;
@@ -100,7 +102,8 @@ public class DatabaseAdmin {
 
     @PreDestroy
     void close() {
-        maintenance.values().forEach(p -> p.close().subscribe().with(ok -> { }, err -> { }));
+        maintenance.values().forEach(p -> p.close().subscribe().with(ok -> { },
+                err -> LOG.debugf(err, "A maintenance pool did not close cleanly at shutdown")));
     }
 
     /** Quotes a server-generated identifier (never user input) for SQL. */

@@ -97,6 +97,12 @@ class OrganizationsTest {
                 .body("code", equalTo("organization_exists"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("slug", "x", "name", "", "maxTenants", -1)).post("/admin/organizations").then().statusCode(400);
+        // One organization slug rule for creation and for a tenant's organization: ending in a hyphen is refused.
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
+                .body(Map.of("slug", "acme-", "name", "Acme")).post("/admin/organizations").then().statusCode(400);
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
+                .body(tenantOf("acme-")).post("/admin/tenants").then().statusCode(400)
+                .body("code", equalTo("validation_failed"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(Map.of("maxTenants", 1))
                 .patch("/admin/organizations/none-here").then().statusCode(404);
         given().auth().oauth2(Tokens.user("someone")).get("/admin/organizations").then().statusCode(403);

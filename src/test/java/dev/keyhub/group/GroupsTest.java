@@ -77,6 +77,10 @@ class GroupsTest {
         given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON)
                 .body(Map.of("name", "x", "parentGroupId", UUID.randomUUID().toString())).post(groups(t))
                 .then().statusCode(400).body("code", equalTo("parent_not_found"));
+        // Only the canonical form is an id: a short form that UUID.fromString alone would take is refused.
+        given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON)
+                .body(Map.of("name", "x", "parentGroupId", "1-2-3-4-5")).post(groups(t))
+                .then().statusCode(400).contentType("application/problem+json");
         given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON).body(Map.of("name", "y".repeat(201)))
                 .post(groups(t)).then().statusCode(400).body("errors.field", hasItem("name"));
 
