@@ -9,8 +9,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A newest-first, keyset-paged listing of a table with {@code created_at} and {@code id} columns, as one SQL
- * statement with {@code $n} parameters: filters, then the cursor, then the page size. The one way the audit
- * logs are listed, so that their filters and paging answer bad input the same way.
+ * statement with {@code $n} parameters: filters, then the cursor, then the page size. The one way newest-first
+ * listings are paged (the audit logs, the example feature's projects and tasks), so that their filters and paging
+ * answer bad input the same way.
  */
 public final class KeysetQuery {
 

@@ -19,6 +19,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
+import dev.keyhub.catalog.Freeze;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
@@ -115,7 +116,7 @@ public class TenantAccess {
                     }
                     checkUsable(ref);
                     if (writes && ref.frozen() != null) {
-                        throw ProblemException.unavailable(ref.frozen().code(), ref.frozen().detail(), FROZEN_RETRY_AFTER);
+                        throw frozen(ref.frozen());
                     }
                 })
                 .chain(ref -> (fresh ? load(ref, caller) : member(ref, caller)).map(m -> new TenantContext(ref, m, clientIp)));
@@ -262,6 +263,11 @@ public class TenantAccess {
         }
         return TenantClaim.of(jwt.getClaim(claimName),
                 organizationClaim.map(name -> (Object) jwt.getClaim(name)).orElse(null), organizationClaim);
+    }
+
+    /** 503 for a write to a frozen tenant: its reason's code, and when to try again. */
+    public static ProblemException frozen(Freeze reason) {
+        return ProblemException.unavailable(reason.code(), reason.detail(), FROZEN_RETRY_AFTER);
     }
 
     public static ProblemException mismatch() {

@@ -2,6 +2,8 @@ package dev.keyhub.architecture;
 
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -38,6 +40,21 @@ class PackageStructureTest {
         noClasses().that().resideInAnyPackage("dev.keyhub.catalog..", "dev.keyhub.servers..", "dev.keyhub.pools..",
                 "dev.keyhub.schema..", "dev.keyhub.provisioning..", "dev.keyhub.tenancy..")
                 .should().beAnnotatedWith(jakarta.ws.rs.Path.class)
+                .check(MAIN);
+    }
+
+    /**
+     * Feature code built on KeyHub (the example feature) sees only the feature API, the shared problem and paging
+     * types, and the roles: never pools, the catalog or request resolution, so that KeyHub's internals can change
+     * under it.
+     */
+    @Test
+    void featuresUseOnlyTheFeatureApi() {
+        noClasses().that().resideInAnyPackage("dev.keyhub.example..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("dev.keyhub..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("dev.keyhub.example..",
+                                "dev.keyhub.feature..", "dev.keyhub.common..")))
+                        .and(DescribedPredicate.not(JavaClass.Predicates.equivalentTo(dev.keyhub.tenancy.Role.class))))
                 .check(MAIN);
     }
 

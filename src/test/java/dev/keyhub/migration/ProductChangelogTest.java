@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.restassured.RestAssured.given;
 
 /**
- * The product's changelog beside KeyHub's (the tests' own, {@code db/product-test}, with the template at p-1.0):
+ * The product's changelog beside KeyHub's (the tests' own, {@code db/product-test}, with the template at t-1.0):
  * its own history table in every tenant database, its release recorded for tenants and templates, rolled out
  * and rolled back by migration jobs that name it, and a release that fails one tenant's dry run changes none.
- * The last test rolls every tenant back to p-1.0, so that other test classes find the schema they expect.
+ * The last test rolls every tenant back to t-1.0, so that other test classes find the schema they expect.
  */
 @QuarkusTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -97,25 +97,28 @@ class ProductChangelogTest {
     @Order(1)
     void aNewTenantHasBothChangelogsEachInItsOwnHistory() {
         var t = Tenants.create("prod-new");
-        assertEquals("p-1.0", productVersion(t));
+        assertEquals("t-1.0", productVersion(t));
         assertEquals("1.1.0", keyhubVersion(t));
         // The two histories are told apart by table: no product changeset in KeyHub's, and the other way round.
         assertEquals(0L, Catalog.query(t.databaseName(),
                 "SELECT count(*) FROM databasechangelog WHERE author = 'product-test'").get(0).get(0));
         assertEquals(0L, Catalog.query(t.databaseName(),
-                "SELECT count(*) FROM databasechangelog_product WHERE author <> 'product-test'").get(0).get(0));
+                "SELECT count(*) FROM databasechangelog WHERE author = 'keyhub-example'").get(0).get(0));
+        assertEquals(0L, Catalog.query(t.databaseName(),
+                "SELECT count(*) FROM databasechangelog_product WHERE author NOT IN ('product-test', 'keyhub-example')")
+                .get(0).get(0));
         assertTrue(hasColumn(t, "notes", "title"));
 
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + t.id()).then().statusCode(200)
-                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("p-1.0"));
+                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("t-1.0"));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + t.id() + "/schema").then().statusCode(200)
                 .body("version", equalTo("1.1.0"))
-                .body("product.version", equalTo("p-1.0"))
-                .body("product.templateVersion", equalTo("p-1.0"))
-                .body("product.newestRelease", equalTo("p-1.2"))
-                .body("product.pendingChangesets", equalTo(List.of("product-test::p-1.1-pinned",
-                        "product-test::product-tag-p-1.1", "product-test::p-1.2-unique-title",
-                        "product-test::product-tag-p-1.2")));
+                .body("product.version", equalTo("t-1.0"))
+                .body("product.templateVersion", equalTo("t-1.0"))
+                .body("product.newestRelease", equalTo("t-1.2"))
+                .body("product.pendingChangesets", equalTo(List.of("product-test::t-1.1-pinned",
+                        "product-test::test-tag-t-1.1", "product-test::t-1.2-unique-title",
+                        "product-test::test-tag-t-1.2")));
     }
 
     @Test
@@ -124,7 +127,7 @@ class ProductChangelogTest {
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("changelog", "product", "target", "1.1.0")).post("/admin/migrations")
                 .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("unknown_target"))
-                .body("detail", containsString("p-1.0, p-1.1, p-1.2"));
+                .body("detail", containsString("product-1.0, t-1.0, t-1.1, t-1.2"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("changelog", "billing")).post("/admin/migrations")
                 .then().statusCode(400).contentType("application/problem+json");
@@ -137,24 +140,24 @@ class ProductChangelogTest {
     void aProductReleaseIsRolledOutByAJobAndLeavesKeyHubsVersionAlone() {
         var a = Tenants.create("prod-a");
         var bystander = Tenants.create("prod-other");
-        String id = start(productJob("p-1.1", List.of(a.id())));
+        String id = start(productJob("t-1.1", List.of(a.id())));
         await(id, DONE).body("state", equalTo("SUCCEEDED")).body("changelog", equalTo("product"))
-                .body("tasks.findAll { it.phase == 'apply' }.fromVersion", equalTo(List.of("p-1.0")))
-                .body("tasks.findAll { it.phase == 'apply' }.toVersion", equalTo(List.of("p-1.1")));
-        assertEquals("p-1.1", productVersion(a));
+                .body("tasks.findAll { it.phase == 'apply' }.fromVersion", equalTo(List.of("t-1.0")))
+                .body("tasks.findAll { it.phase == 'apply' }.toVersion", equalTo(List.of("t-1.1")));
+        assertEquals("t-1.1", productVersion(a));
         assertTrue(hasColumn(a, "notes", "pinned"), "the new column is there");
         assertEquals("1.1.0", keyhubVersion(a), "KeyHub's changelog is not touched by a product job");
-        assertEquals("p-1.0", productVersion(bystander), "not selected, not touched");
+        assertEquals("t-1.0", productVersion(bystander), "not selected, not touched");
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + a.id()).then()
-                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("p-1.1"));
+                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("t-1.1"));
         // The template moved with the job: a tenant created now starts at the new product release.
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/db-servers").then().statusCode(200)
-                .body("find { it.id == 'default' }.templateProductVersion", equalTo("p-1.1"))
+                .body("find { it.id == 'default' }.templateProductVersion", equalTo("t-1.1"))
                 .body("find { it.id == 'default' }.templateVersion", equalTo("1.1.0"));
         var newcomer = Tenants.create("prod-newcomer");
-        assertEquals("p-1.1", productVersion(newcomer));
+        assertEquals("t-1.1", productVersion(newcomer));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + newcomer.id()).then()
-                .body("productVersion", equalTo("p-1.1"));
+                .body("productVersion", equalTo("t-1.1"));
         // The new column is used.
         Catalog.query(a.databaseName(), "INSERT INTO notes (author_id, title, pinned) SELECT id, 'Pinned', true "
                 + "FROM users LIMIT 1 RETURNING id");
@@ -163,7 +166,7 @@ class ProductChangelogTest {
         String slug = Tenants.uniqueSlug("prod-clone");
         var clone = given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("slug", slug, "name", "Copy")).post("/admin/tenants/" + a.id() + "/clone")
-                .then().statusCode(201).body("productVersion", equalTo("p-1.1")).body("schemaVersion", equalTo("1.1.0"))
+                .then().statusCode(201).body("productVersion", equalTo("t-1.1")).body("schemaVersion", equalTo("1.1.0"))
                 .extract();
         assertEquals(List.of(List.of("Pinned", true)), Catalog.query(clone.path("databaseName"),
                 "SELECT title, pinned FROM notes"));
@@ -177,7 +180,7 @@ class ProductChangelogTest {
         Catalog.query(bad.databaseName(), "INSERT INTO notes (author_id, title) SELECT id, 'Twin' FROM users "
                 + "UNION ALL SELECT id, 'Twin' FROM users RETURNING id");
         String before = productVersion(good);
-        String id = start(productJob("p-1.2", List.of(good.id(), bad.id())));
+        String id = start(productJob("t-1.2", List.of(good.id(), bad.id())));
         await(id, DONE).body("state", equalTo("FAILED"))
                 .body("reason", equalTo("The dry run failed on 1 tenant(s); nothing was applied."))
                 .body("tasks.find { it.slug == '" + bad.slug() + "' && it.phase == 'dry_run' }.error",
@@ -191,13 +194,13 @@ class ProductChangelogTest {
     @Test
     @Order(5)
     void aRollbackJobTakesEveryTenantBackToTheFirstProductRelease() {
-        String id = start(Map.of("changelog", "product", "target", "p-1.0", "direction", "rollback"));
+        String id = start(Map.of("changelog", "product", "target", "t-1.0", "direction", "rollback"));
         await(id, DONE).body("state", equalTo("SUCCEEDED")).body("reason", nullValue());
         assertEquals(0L, Catalog.query("keyhub", "SELECT count(*) FROM tenants WHERE status IN ('ACTIVE', 'SUSPENDED') "
-                + "AND product_version IS DISTINCT FROM 'p-1.0'").get(0).get(0));
+                + "AND product_version IS DISTINCT FROM 't-1.0'").get(0).get(0));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/db-servers").then()
-                .body("find { it.id == 'default' }.templateProductVersion", equalTo("p-1.0"));
+                .body("find { it.id == 'default' }.templateProductVersion", equalTo("t-1.0"));
         var fresh = Tenants.create("prod-after");
-        assertEquals("p-1.0", productVersion(fresh));
+        assertEquals("t-1.0", productVersion(fresh));
     }
 }

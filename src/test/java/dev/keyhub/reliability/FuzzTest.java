@@ -44,7 +44,7 @@ class FuzzTest {
     private static final int LIMIT = 1024 * 1024;
     /**
      * Inputs an operation may accept although they look hostile, "{method} {path} {where} {name}": free text fields
-     * and a setting's value (any JSON) take odd but valid text, a session records any User-Agent, and a migration
+     * (names, titles) and a setting's value (any JSON) take odd but valid text, a session records any User-Agent, and a migration
      * job's options are all optional (an empty body means the defaults). Any other hostile input that gets a 2xx
      * from a changing operation is a finding.
      */
@@ -52,6 +52,8 @@ class FuzzTest {
             "PATCH /api/tenants/{tenant}/me body name",
             "PATCH /api/tenants/{tenant}/me body icon",
             "POST /api/tenants/{tenant}/groups body name",
+            "POST /api/tenants/{tenant}/projects body name",
+            "POST /api/tenants/{tenant}/projects/{id}/tasks body title",
             "PUT /api/tenants/{tenant}/settings/{key} body value",
             "POST /api/tenants/{tenant}/sessions header User-Agent",
             "POST /admin/migrations body empty",
@@ -308,7 +310,7 @@ class FuzzTest {
     /** The operation's path with valid values (the fuzz tenant, ids that exist nowhere) except where overridden. */
     private String fill(Operation op, Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>(Map.of("tenant", slug, "id", ABSENT_ID, "userId", ABSENT_ID,
-                "key", ABSENT_KEY, "slug", "absent-organization"));
+                "task", ABSENT_ID, "key", ABSENT_KEY, "slug", "absent-organization"));
         values.putAll(overrides);
         String path = op.path();
         for (var e : values.entrySet()) {

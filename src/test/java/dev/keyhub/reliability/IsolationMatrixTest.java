@@ -41,7 +41,8 @@ class IsolationMatrixTest {
 
     /** One tenant's people and things. */
     record Side(Tenants.Created tenant, String ownerId, Members.Joined member, String groupId, String groupName,
-            String codeId, String code, String sessionId, String session, String settingKey, String settingValue) {
+            String codeId, String code, String sessionId, String session, String settingKey, String settingValue,
+            String projectId, String projectName, String taskId, String taskTitle) {
 
         String owner() {
             return Members.ownerToken(tenant);
@@ -54,6 +55,12 @@ class IsolationMatrixTest {
             }
             if ("key".equals(param)) {
                 return settingKey;
+            }
+            if ("task".equals(param)) {
+                return taskId;
+            }
+            if (path.contains("/projects/{id}")) {
+                return projectId;
             }
             if (path.contains("/users/{id}")) {
                 return member.userId();
@@ -82,6 +89,7 @@ class IsolationMatrixTest {
         Side b = side("iso-b");
         List<String> secrets = List.of(b.tenant().id(), b.tenant().slug(), b.ownerId(), b.member().userId(),
                 b.member().subject(), b.groupId(), b.groupName(), b.codeId(), b.sessionId(), b.settingValue(),
+                b.projectId(), b.projectName(), b.taskId(), b.taskTitle(),
                 b.tenant().ownerSubject() + "@example.com", b.member().subject() + "@example.com");
         Map<String, String> bBefore;
         List<List<Object>> bCatalogBefore = catalogRows(b);
@@ -207,6 +215,12 @@ class IsolationMatrixTest {
         if (p.endsWith("/settings/{key}")) {
             return "{\"value\":\"overwritten\"}";
         }
+        if (p.endsWith("/projects")) {
+            return "{\"name\":\"planted\"}";
+        }
+        if (p.endsWith("/tasks")) {
+            return "{\"title\":\"planted\"}";
+        }
         return "{}";
     }
 
@@ -222,7 +236,10 @@ class IsolationMatrixTest {
         return rows;
     }
 
-    /** A tenant with an owner, a member in a group, a join code, an open session and a setting. */
+    /**
+     * A tenant with an owner, a member in a group, a join code, an open session, a setting, and a project with a
+     * task (the example feature).
+     */
     private static Side side(String prefix) {
         var t = Tenants.create(prefix);
         String owner = Members.ownerToken(t);
@@ -242,8 +259,15 @@ class IsolationMatrixTest {
         value.put("value", Map.of("secret", settingValue));
         given().auth().oauth2(owner).contentType(ContentType.JSON).body(value).put(base + "/settings/" + prefix + ".secret")
                 .then().statusCode(200);
+        String projectName = prefix + "-project-" + UUID.randomUUID().toString().substring(0, 8);
+        String projectId = given().auth().oauth2(member.token()).contentType(ContentType.JSON)
+                .body(Map.of("name", projectName)).post(base + "/projects").then().statusCode(201).extract().path("id");
+        String taskTitle = prefix + "-task-" + UUID.randomUUID().toString().substring(0, 8);
+        String taskId = given().auth().oauth2(member.token()).contentType(ContentType.JSON)
+                .body(Map.of("title", taskTitle)).post(base + "/projects/" + projectId + "/tasks").then().statusCode(201)
+                .extract().path("id");
         return new Side(t, ownerId, member, groupId, groupName, code.path("id"), code.path("code"), session.path("id"),
-                session.path("token"), prefix + ".secret", settingValue);
+                session.path("token"), prefix + ".secret", settingValue, projectId, projectName, taskId, taskTitle);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

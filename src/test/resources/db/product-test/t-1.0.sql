@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset product-test:p-1.0-notes
+--changeset product-test:t-1.0-notes
 CREATE TABLE notes (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     author_id uuid NOT NULL REFERENCES users (id),
