@@ -49,6 +49,6 @@ public class Tenant {
     public Freeze frozenFor;
 
     public TenantRef ref() {
-        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion, frozenFor);
+        return new TenantRef(id, slug, status, dbServerId, databaseName, schemaVersion, productVersion, frozenFor);
     }
 }

@@ -35,7 +35,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
 
     private static final String LIVE_REF = """
-            SELECT id, slug, status, db_server_id, database_name, schema_version, frozen_for FROM tenants
+            SELECT id, slug, status, db_server_id, database_name, schema_version, product_version, frozen_for FROM tenants
             WHERE id = $1 AND status NOT IN ('DELETED', 'FAILED')""";
 
     /**
@@ -139,7 +139,7 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
             String frozen = r.getString("frozen_for");
             return Optional.of(new TenantRef(r.getUUID("id"), r.getString("slug"), TenantStatus.valueOf(r.getString("status")),
                     r.getString("db_server_id"), r.getString("database_name"), r.getString("schema_version"),
-                    frozen == null ? null : Freeze.valueOf(frozen)));
+                    r.getString("product_version"), frozen == null ? null : Freeze.valueOf(frozen)));
         });
     }
 

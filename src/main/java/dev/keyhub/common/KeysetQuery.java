@@ -17,6 +17,8 @@ public final class KeysetQuery {
 
     /** The longest action name a filter may ask for. */
     public static final int MAX_ACTION = 100;
+    private static final int DEFAULT_SIZE = 50;
+    private static final int MAX_SIZE = 200;
 
     private final StringBuilder sql;
     private final List<Object> args = new ArrayList<>();
@@ -51,6 +53,15 @@ public final class KeysetQuery {
         return where("action", "=", action);
     }
 
+    /**
+     * Checks a cursor and a size as {@link #page} does (400 when not valid), for a caller that builds its query
+     * only after something else, so that bad paging is refused before anything is read.
+     */
+    public static void checkPage(String cursor, String size) {
+        Cursor.decode(cursor);
+        Cursor.size(size, DEFAULT_SIZE, MAX_SIZE);
+    }
+
     /** The page after {@code cursor} (400 when malformed), {@code size} items (1 to 200, default 50). */
     public KeysetQuery page(String cursor, String size) {
         Cursor before = Cursor.decode(cursor);
@@ -59,7 +70,7 @@ public final class KeysetQuery {
             args.add(before.id());
             sql.append(" AND (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(')');
         }
-        this.size = Cursor.size(size, 50, 200);
+        this.size = Cursor.size(size, DEFAULT_SIZE, MAX_SIZE);
         args.add(this.size + 1);
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
         return this;

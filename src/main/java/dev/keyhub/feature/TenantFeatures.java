@@ -1,5 +1,6 @@
 package dev.keyhub.feature;
 
+import java.util.List;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +9,8 @@ import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.audit.Audit;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.schema.TenantChangelog;
+import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
 import dev.keyhub.tenancy.TenantContext;
@@ -28,11 +31,13 @@ public class TenantFeatures {
     private final TenantAccess access;
     private final TenantPools pools;
     private final Audit audit;
+    private final List<String> productReleases;
 
-    public TenantFeatures(TenantAccess access, TenantPools pools, Audit audit) {
+    public TenantFeatures(TenantAccess access, TenantPools pools, Audit audit, TenantSchema schema) {
         this.access = access;
         this.pools = pools;
         this.audit = audit;
+        this.productReleases = schema.product().map(TenantChangelog::tags).orElse(List.of());
     }
 
     /**
@@ -41,7 +46,7 @@ public class TenantFeatures {
      */
     public <T> Uni<T> read(String pathTenant, Function<TenantWork, Uni<T>> work) {
         return access.resolve(pathTenant).chain(ctx -> pools.withConnection(ctx.tenant(),
-                c -> work.apply(new TenantWork(ctx, c, audit))));
+                c -> work.apply(new TenantWork(ctx, c, audit, productReleases))));
     }
 
     /**
@@ -51,7 +56,7 @@ public class TenantFeatures {
     public <T> Uni<T> write(String pathTenant, Role needed, Function<TenantWork, Uni<T>> work) {
         return access.resolve(pathTenant).chain(ctx -> {
             writable(ctx).require(needed);
-            return pools.withTransaction(ctx.tenant(), tx -> work.apply(new TenantWork(ctx, tx, audit)));
+            return pools.withTransaction(ctx.tenant(), tx -> work.apply(new TenantWork(ctx, tx, audit, productReleases)));
         });
     }
 

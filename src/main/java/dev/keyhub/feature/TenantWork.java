@@ -1,5 +1,6 @@
 package dev.keyhub.feature;
 
+import java.util.List;
 import java.util.UUID;
 
 import io.smallrye.mutiny.Uni;
@@ -7,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlClient;
 
 import dev.keyhub.audit.Audit;
+import dev.keyhub.common.ProblemException;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantContext;
 
@@ -20,11 +22,13 @@ public final class TenantWork {
     private final TenantContext ctx;
     private final SqlClient sql;
     private final Audit audit;
+    private final List<String> productReleases;
 
-    TenantWork(TenantContext ctx, SqlClient sql, Audit audit) {
+    TenantWork(TenantContext ctx, SqlClient sql, Audit audit, List<String> productReleases) {
         this.ctx = ctx;
         this.sql = sql;
         this.audit = audit;
+        this.productReleases = productReleases;
     }
 
     /** The tenant database's connection: the tenant's own tables and the product's, nobody else's. */
@@ -48,6 +52,29 @@ public final class TenantWork {
 
     public Role role() {
         return ctx.role();
+    }
+
+    /**
+     * Whether the tenant's database is at product release {@code release} or a later one. A release reaches the
+     * tenants one by one while a migration job rolls it out, so code that uses what it added asks first.
+     *
+     * @throws IllegalArgumentException for a release the product changelog does not have
+     */
+    public boolean atProductRelease(String release) {
+        int needed = productReleases.indexOf(release);
+        if (needed < 0) {
+            throw new IllegalArgumentException("no product release " + release + " in " + productReleases);
+        }
+        String at = ctx.tenant().productVersion();
+        return at != null && productReleases.indexOf(at) >= needed;
+    }
+
+    /** 409 {@code release_required} unless the tenant's database is at product release {@code release} or later. */
+    public void requireProductRelease(String release) {
+        if (!atProductRelease(release)) {
+            throw ProblemException.conflict("release_required", "This needs the tenant's data at release " + release
+                    + "; it is at " + ctx.tenant().productVersion() + " until a migration job brings it there.");
+        }
     }
 
     /** 403 {@code insufficient_role} unless the caller's role is at least {@code needed}. */

@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.restassured.RestAssured.given;
 
 /**
- * The product's changelog beside KeyHub's (the tests' own, {@code db/product-test}, with the template at t-1.0):
+ * The product's changelog beside KeyHub's (the tests' own, {@code db/product-test}, with the template at product-1.0):
  * its own history table in every tenant database, its release recorded for tenants and templates, rolled out
  * and rolled back by migration jobs that name it, and a release that fails one tenant's dry run changes none.
- * The last test rolls every tenant back to t-1.0, so that other test classes find the schema they expect.
+ * The last test rolls every tenant back to product-1.0, so that other test classes find the schema they expect.
  */
 @QuarkusTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -97,7 +97,7 @@ class ProductChangelogTest {
     @Order(1)
     void aNewTenantHasBothChangelogsEachInItsOwnHistory() {
         var t = Tenants.create("prod-new");
-        assertEquals("t-1.0", productVersion(t));
+        assertEquals("product-1.0", productVersion(t));
         assertEquals("1.1.0", keyhubVersion(t));
         // The two histories are told apart by table: no product changeset in KeyHub's, and the other way round.
         assertEquals(0L, Catalog.query(t.databaseName(),
@@ -107,17 +107,20 @@ class ProductChangelogTest {
         assertEquals(0L, Catalog.query(t.databaseName(),
                 "SELECT count(*) FROM databasechangelog_product WHERE author NOT IN ('product-test', 'keyhub-example')")
                 .get(0).get(0));
-        assertTrue(hasColumn(t, "notes", "title"));
+        assertTrue(hasColumn(t, "projects", "name"));
+        assertTrue(!hasColumn(t, "notes", "title"), "nothing of a later release");
 
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + t.id()).then().statusCode(200)
-                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("t-1.0"));
+                .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("product-1.0"));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + t.id() + "/schema").then().statusCode(200)
                 .body("version", equalTo("1.1.0"))
-                .body("product.version", equalTo("t-1.0"))
-                .body("product.templateVersion", equalTo("t-1.0"))
+                .body("product.version", equalTo("product-1.0"))
+                .body("product.templateVersion", equalTo("product-1.0"))
                 .body("product.newestRelease", equalTo("t-1.2"))
-                .body("product.pendingChangesets", equalTo(List.of("product-test::t-1.1-pinned",
-                        "product-test::test-tag-t-1.1", "product-test::t-1.2-unique-title",
+                .body("product.pendingChangesets", equalTo(List.of("keyhub-example::projects-1.1-task-done",
+                        "keyhub-example::product-tag-1.1", "product-test::t-1.0-notes",
+                        "product-test::test-tag-t-1.0", "product-test::t-1.1-pinned", "product-test::test-tag-t-1.1",
+                        "product-test::t-1.2-unique-title",
                         "product-test::test-tag-t-1.2")));
     }
 
@@ -127,7 +130,7 @@ class ProductChangelogTest {
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("changelog", "product", "target", "1.1.0")).post("/admin/migrations")
                 .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("unknown_target"))
-                .body("detail", containsString("product-1.0, t-1.0, t-1.1, t-1.2"));
+                .body("detail", containsString("product-1.0, product-1.1, t-1.0, t-1.1, t-1.2"));
         given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
                 .body(Map.of("changelog", "billing")).post("/admin/migrations")
                 .then().statusCode(400).contentType("application/problem+json");
@@ -142,12 +145,12 @@ class ProductChangelogTest {
         var bystander = Tenants.create("prod-other");
         String id = start(productJob("t-1.1", List.of(a.id())));
         await(id, DONE).body("state", equalTo("SUCCEEDED")).body("changelog", equalTo("product"))
-                .body("tasks.findAll { it.phase == 'apply' }.fromVersion", equalTo(List.of("t-1.0")))
+                .body("tasks.findAll { it.phase == 'apply' }.fromVersion", equalTo(List.of("product-1.0")))
                 .body("tasks.findAll { it.phase == 'apply' }.toVersion", equalTo(List.of("t-1.1")));
         assertEquals("t-1.1", productVersion(a));
         assertTrue(hasColumn(a, "notes", "pinned"), "the new column is there");
         assertEquals("1.1.0", keyhubVersion(a), "KeyHub's changelog is not touched by a product job");
-        assertEquals("t-1.0", productVersion(bystander), "not selected, not touched");
+        assertEquals("product-1.0", productVersion(bystander), "not selected, not touched");
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + a.id()).then()
                 .body("schemaVersion", equalTo("1.1.0")).body("productVersion", equalTo("t-1.1"));
         // The template moved with the job: a tenant created now starts at the new product release.
@@ -194,13 +197,13 @@ class ProductChangelogTest {
     @Test
     @Order(5)
     void aRollbackJobTakesEveryTenantBackToTheFirstProductRelease() {
-        String id = start(Map.of("changelog", "product", "target", "t-1.0", "direction", "rollback"));
+        String id = start(Map.of("changelog", "product", "target", "product-1.0", "direction", "rollback"));
         await(id, DONE).body("state", equalTo("SUCCEEDED")).body("reason", nullValue());
         assertEquals(0L, Catalog.query("keyhub", "SELECT count(*) FROM tenants WHERE status IN ('ACTIVE', 'SUSPENDED') "
-                + "AND product_version IS DISTINCT FROM 't-1.0'").get(0).get(0));
+                + "AND product_version IS DISTINCT FROM 'product-1.0'").get(0).get(0));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/db-servers").then()
-                .body("find { it.id == 'default' }.templateProductVersion", equalTo("t-1.0"));
+                .body("find { it.id == 'default' }.templateProductVersion", equalTo("product-1.0"));
         var fresh = Tenants.create("prod-after");
-        assertEquals("t-1.0", productVersion(fresh));
+        assertEquals("product-1.0", productVersion(fresh));
     }
 }

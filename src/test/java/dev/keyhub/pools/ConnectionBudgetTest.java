@@ -117,7 +117,7 @@ class ConnectionBudgetTest {
         java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(held.size());
         for (Tenants.Created t : held) {
             TenantRef ref = new TenantRef(UUID.fromString(t.id()), t.slug(), TenantStatus.ACTIVE, "default",
-                    t.databaseName(), "1.1.0", null);
+                    t.databaseName(), "1.1.0", null, null);
             CompletableFuture<Object> holder = new CompletableFuture<>();
             var context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
             VertxContextSafetyToggle.setContextSafe(context, true);
@@ -156,7 +156,7 @@ class ConnectionBudgetTest {
         DemandPoolsTest.awaitState(() -> pools.snapshot().reserved() == 0, "idle connections closed");
         Tenants.Created busy = Tenants.create("busy");
         TenantRef ref = new TenantRef(UUID.fromString(busy.id()), busy.slug(), TenantStatus.ACTIVE, "default",
-                busy.databaseName(), "1.1.0", null);
+                busy.databaseName(), "1.1.0", null, null);
         CompletableFuture<Void> release = new CompletableFuture<>();
         List<CompletableFuture<Object>> holders = new ArrayList<>();
         for (int i = 0; i < 2; i++) {

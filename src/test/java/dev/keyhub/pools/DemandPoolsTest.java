@@ -182,7 +182,7 @@ class DemandPoolsTest {
 
     static TenantRef ref(Tenants.Created t) {
         return new TenantRef(UUID.fromString(t.id()), t.slug(), TenantStatus.ACTIVE, "default", t.databaseName(), "1.1.0",
-                null);
+                null, null);
     }
 
     /** Waits for a state of the pools (not for a time): fails only if it never comes within 30 s. */

@@ -58,7 +58,7 @@ class MaxWaitersTest {
         // The whole budget: one pool with two requests in flight until released.
         CompletableFuture<Void> release = new CompletableFuture<>();
         TenantRef ref = new TenantRef(UUID.fromString(held.id()), held.slug(), TenantStatus.ACTIVE, "default",
-                held.databaseName(), "1.1.0", null);
+                held.databaseName(), "1.1.0", null, null);
         List<CompletableFuture<Object>> holders = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             CompletableFuture<Object> holder = new CompletableFuture<>();

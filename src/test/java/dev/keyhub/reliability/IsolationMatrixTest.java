@@ -218,6 +218,9 @@ class IsolationMatrixTest {
         if (p.endsWith("/projects")) {
             return "{\"name\":\"planted\"}";
         }
+        if (p.endsWith("/tasks/{task}")) {
+            return "{\"done\":true}";
+        }
         if (p.endsWith("/tasks")) {
             return "{\"title\":\"planted\"}";
         }

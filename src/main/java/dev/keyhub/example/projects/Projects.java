@@ -21,13 +21,17 @@ import dev.keyhub.feature.TenantWork;
  */
 final class Projects {
 
+    /** The release that added {@code tasks.done}; below it a task has no done flag (null). */
+    static final String DONE_RELEASE = "product-1.1";
+
     private static final String PROJECT = "SELECT id, name, created_by, created_at FROM projects";
-    private static final String TASK = "SELECT id, project_id, title, created_by, created_at FROM tasks";
+    private static final String TASK_COLUMNS = "id, project_id, title, created_by, created_at";
     private static final String INSERT_PROJECT = """
             INSERT INTO projects (name, created_by) VALUES ($1, $2) RETURNING id, name, created_by, created_at""";
-    private static final String INSERT_TASK = """
-            INSERT INTO tasks (project_id, title, created_by) VALUES ($1, $2, $3)
-            RETURNING id, project_id, title, created_by, created_at""";
+    private static final String INSERT_TASK = "INSERT INTO tasks (project_id, title, created_by) VALUES ($1, $2, $3) "
+            + "RETURNING ";
+    private static final String MARK_DONE = "UPDATE tasks SET done = $3 WHERE id = $1 AND project_id = $2 RETURNING "
+            + TASK_COLUMNS + ", done";
     private static final String DELETE_PROJECT = "DELETE FROM projects WHERE id = $1 RETURNING name";
     private static final String DELETE_TASK = "DELETE FROM tasks WHERE id = $1 AND project_id = $2 RETURNING title";
 
@@ -46,10 +50,12 @@ final class Projects {
         }
     }
 
-    record TaskView(UUID id, UUID projectId, String title, UUID createdBy, OffsetDateTime createdAt) {
+    /** A task; {@code done} is null while the tenant is below {@link #DONE_RELEASE}. */
+    record TaskView(UUID id, UUID projectId, String title, Boolean done, UUID createdBy, OffsetDateTime createdAt) {
 
         static TaskView of(Row r) {
-            return new TaskView(r.getUUID("id"), r.getUUID("project_id"), r.getString("title"), r.getUUID("created_by"),
+            return new TaskView(r.getUUID("id"), r.getUUID("project_id"), r.getString("title"),
+                    r.getColumnIndex("done") < 0 ? null : r.getBoolean("done"), r.getUUID("created_by"),
                     r.getOffsetDateTime("created_at"));
         }
 
@@ -103,12 +109,30 @@ final class Projects {
                 .map(rows -> page.result(rows, TaskView::of, TaskView::key));
     }
 
+    /** The task columns this tenant's release has. */
+    private static String taskColumns(TenantWork work) {
+        return work.atProductRelease(DONE_RELEASE) ? TASK_COLUMNS + ", done" : TASK_COLUMNS;
+    }
+
     static Uni<TaskView> createTask(TenantWork work, UUID project, String title) {
         return get(work, project)
-                .chain(p -> work.sql().preparedQuery(INSERT_TASK).execute(Tuple.of(project, title, work.userId())))
+                .chain(p -> work.sql().preparedQuery(INSERT_TASK + taskColumns(work))
+                        .execute(Tuple.of(project, title, work.userId())))
                 .map(rows -> TaskView.of(rows.iterator().next()))
                 .call(t -> work.audit("task.created", "task", t.id(),
                         new JsonObject().put("project", project.toString()).put("title", t.title())));
+    }
+
+    /** Marks a task done or not; 409 {@code release_required} below {@link #DONE_RELEASE}. */
+    static Uni<TaskView> markDone(TenantWork work, UUID project, UUID task, boolean done) {
+        work.requireProductRelease(DONE_RELEASE);
+        return work.sql().preparedQuery(MARK_DONE).execute(Tuple.of(task, project, done)).map(rows -> {
+            if (rows.size() == 0) {
+                throw taskNotFound(task);
+            }
+            return TaskView.of(rows.iterator().next());
+        }).call(t -> work.audit("task.updated", "task", task, new JsonObject().put("project", project.toString())
+                .put("done", done)));
     }
 
     static Uni<Void> deleteTask(TenantWork work, UUID project, UUID task) {
@@ -126,8 +150,9 @@ final class Projects {
         return KeysetQuery.of(PROJECT).page(cursor, size);
     }
 
-    /** The keyset listing of one project's tasks. */
-    static KeysetQuery taskPage(UUID project, String cursor, String size) {
-        return KeysetQuery.of(TASK).where("project_id", "=", project).page(cursor, size);
+    /** The keyset listing of one project's tasks, with the columns of the tenant's release. */
+    static KeysetQuery taskPage(TenantWork work, UUID project, String cursor, String size) {
+        return KeysetQuery.of("SELECT " + taskColumns(work) + " FROM tasks").where("project_id", "=", project)
+                .page(cursor, size);
     }
 }

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -61,6 +62,9 @@ public class ProjectsResource {
     public record NewTask(@NotBlank @Size(max = 500) String title) {
     }
 
+    public record TaskChange(@NotNull Boolean done) {
+    }
+
     @GET
     @Operation(summary = "The tenant's projects, newest first, a page at a time")
     @APIResponse(responseCode = "200", description = "A page of projects; nextCursor is null on the last page")
@@ -109,8 +113,9 @@ public class ProjectsResource {
     public Uni<CursorPage<TaskView>> tasks(@PathParam("tenant") String tenant, @PathParam("id") String id,
             @QueryParam("cursor") String cursor, @QueryParam("size") String size) {
         UUID projectId = Ids.parse(id, "project_not_found", "project");
-        KeysetQuery page = Projects.taskPage(projectId, cursor, size);
-        return features.read(tenant, work -> Projects.tasks(work, projectId, page));
+        KeysetQuery.checkPage(cursor, size);
+        return features.read(tenant, work -> Projects.tasks(work, projectId,
+                Projects.taskPage(work, projectId, cursor, size)));
     }
 
     @POST
@@ -125,6 +130,20 @@ public class ProjectsResource {
         return features.write(tenant, Role.MEMBER, work -> Projects.createTask(work, projectId, body.title().strip())
                 .map(t -> Response.created(URI.create("/api/tenants/" + work.tenantSlug() + "/projects/" + projectId
                         + "/tasks/" + t.id())).entity(t).build()));
+    }
+
+    @PATCH
+    @Path("/{id}/tasks/{task}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Mark a task done or not (member; needs the tenant at product release product-1.1)")
+    @APIResponse(responseCode = "200", description = "The task")
+    @APIResponse(responseCode = "400", description = "Invalid body")
+    @APIResponse(responseCode = "409", description = "The tenant's data is not at product-1.1 yet")
+    public Uni<TaskView> markDone(@PathParam("tenant") String tenant, @PathParam("id") String id,
+            @PathParam("task") String task, @Valid @NotNull TaskChange body) {
+        UUID projectId = Ids.parse(id, "project_not_found", "project");
+        UUID taskId = Ids.parse(task, "task_not_found", "task");
+        return features.write(tenant, Role.MEMBER, work -> Projects.markDone(work, projectId, taskId, body.done()));
     }
 
     @DELETE
