@@ -8,12 +8,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Refusals before Quarkus REST sees a request, as problem documents: a body over
+ * Refusals before Quarkus REST sees a request, as problem documents: an HTTP/1.1 request without the Host header
+ * it requires (which would otherwise fail deeper down, logging an error for each such request), a body over
  * {@code quarkus.http.limits.max-body-size} by its Content-Length (Quarkus itself would answer a bare 413), and API
  * paths that normalisation would send to another operation ({@link #oddApiPath}). Some refusals happen before any
  * handler and stay bare (empty body, no Content-Type): headers or a request line over their limits (431, 414, the
@@ -32,7 +34,25 @@ public class EdgeProblems {
 
     void install(@Observes Router router) {
         // Quarkus's own size check runs at ROUTE_ORDER_UPLOAD_LIMIT; this one answers first.
-        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkRequest);
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkRequest)
+                .failureHandler(this::checkFailure);
+    }
+
+    /**
+     * Vert.x fails an HTTP/1.1 request without a Host header before any route runs; the failure reaches the
+     * failure handlers, and this one answers it before Quarkus's, which would log an error for each.
+     */
+    private void checkFailure(RoutingContext ctx) {
+        if (missingHost(ctx)) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            send(ctx, Problem.of(400, "missing_host", "Bad request", "An HTTP/1.1 request needs a Host header."));
+            return;
+        }
+        ctx.next();
+    }
+
+    private static boolean missingHost(RoutingContext ctx) {
+        return ctx.request().version() == HttpVersion.HTTP_1_1 && ctx.request().getHeader(HttpHeaders.HOST) == null;
     }
 
     private void checkRequest(RoutingContext ctx) {
