@@ -12,10 +12,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 
 import dev.keyhub.schema.HistoryTables;
 import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Jobs;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
 
@@ -118,30 +118,12 @@ class ExtendingGuideTest {
         assertFalse(Catalog.query(tenant.databaseName(), "SELECT 1 FROM information_schema.columns "
                 + "WHERE table_name = 'tasks' AND column_name = 'done'").size() > 0, "a tenant below the release");
 
-        String job = given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(body.group(1))
-                .post(path.group(1)).then().statusCode(202).extract().path("id");
-        await(job);
+        assertEquals("/admin/migrations", path.group(1));
+        Jobs.run(body.group(1)).body("state", equalTo("SUCCEEDED"));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + tenant.id()).then()
                 .body("productVersion", equalTo("product-1.1"));
 
-        String back = given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
-                .body("{\"changelog\": \"product\", \"target\": \"product-1.0\", \"direction\": \"rollback\"}")
-                .post("/admin/migrations").then().statusCode(202).extract().path("id");
-        await(back);
-    }
-
-    /** Waits for the job to succeed; the runner polls every few hundred milliseconds. */
-    private static void await(String job) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            String state = given().auth().oauth2(Tokens.platformAdmin()).get("/admin/migrations/" + job).then()
-                    .statusCode(200).extract().path("state");
-            if (Set.of("SUCCEEDED", "FAILED", "HALTED", "CANCELLED").contains(state)) {
-                assertEquals("SUCCEEDED", state, "job " + job);
-                return;
-            }
-            assertTrue(System.currentTimeMillis() < deadline, "job " + job + " still " + state);
-            Thread.sleep(100);
-        }
+        Jobs.run("{\"changelog\": \"product\", \"target\": \"product-1.0\", \"direction\": \"rollback\"}")
+                .body("state", equalTo("SUCCEEDED"));
     }
 }

@@ -16,7 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import io.restassured.response.ValidatableResponse;
 
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Members;
@@ -31,6 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static io.restassured.RestAssured.given;
+
+import static dev.keyhub.support.Jobs.DONE;
+import static dev.keyhub.support.Jobs.await;
+import static dev.keyhub.support.Jobs.start;
 
 /**
  * Migration jobs against real tenant databases, with test-only releases 9.1.0 (adds a column, takes a
@@ -52,38 +55,11 @@ class MigrationJobsTest {
         }
     }
 
-    static final Set<String> DONE = Set.of("SUCCEEDED", "FAILED", "HALTED", "CANCELLED");
-
-    private static String start(Map<String, Object> body) {
-        return given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(body)
-                .post("/admin/migrations").then().statusCode(202).header("Location", notNullValue())
-                .extract().path("id");
-    }
-
     private static Map<String, Object> job(String target, List<String> tenantIds) {
         Map<String, Object> body = new HashMap<>();
         body.put("target", target);
         body.put("tenants", Map.of("ids", tenantIds));
         return body;
-    }
-
-    private static ValidatableResponse await(String job, Set<String> states) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            var response = given().auth().oauth2(Tokens.platformAdmin()).get("/admin/migrations/" + job).then().statusCode(200);
-            String state = response.extract().path("state");
-            if (states.contains(state)) {
-                return response;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("job " + job + " still " + state);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     private static String version(Tenants.Created t) {

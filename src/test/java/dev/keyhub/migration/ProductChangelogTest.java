@@ -3,7 +3,6 @@ package dev.keyhub.migration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.restassured.response.ValidatableResponse;
 
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Tenants;
@@ -26,6 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static io.restassured.RestAssured.given;
 
+import static dev.keyhub.support.Jobs.DONE;
+import static dev.keyhub.support.Jobs.await;
+import static dev.keyhub.support.Jobs.start;
+
 /**
  * The product's changelog beside KeyHub's (the tests' own, {@code db/product-test}, with the template at product-1.0):
  * its own history table in every tenant database, its release recorded for tenants and templates, rolled out
@@ -36,13 +38,6 @@ import static io.restassured.RestAssured.given;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProductChangelogTest {
 
-    private static final Set<String> DONE = Set.of("SUCCEEDED", "FAILED", "HALTED", "CANCELLED");
-
-    private static String start(Map<String, Object> body) {
-        return given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(body)
-                .post("/admin/migrations").then().statusCode(202).extract().path("id");
-    }
-
     private static Map<String, Object> productJob(String target, List<String> tenantIds) {
         Map<String, Object> body = new HashMap<>();
         body.put("changelog", "product");
@@ -51,27 +46,6 @@ class ProductChangelogTest {
             body.put("tenants", Map.of("ids", tenantIds));
         }
         return body;
-    }
-
-    /** Waits until the job reaches one of {@code states}; the runner polls every few hundred milliseconds. */
-    private static ValidatableResponse await(String job, Set<String> states) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            var response = given().auth().oauth2(Tokens.platformAdmin()).get("/admin/migrations/" + job).then()
-                    .statusCode(200);
-            String state = response.extract().path("state");
-            if (states.contains(state)) {
-                return response;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("job " + job + " still " + state);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     private static String tag(String database, String history) {

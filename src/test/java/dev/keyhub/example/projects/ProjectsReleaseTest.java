@@ -2,15 +2,14 @@ package dev.keyhub.example.projects;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.restassured.response.ValidatableResponse;
 
 import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Jobs;
 import dev.keyhub.support.Members;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
@@ -28,31 +27,6 @@ import static io.restassured.RestAssured.given;
  */
 @QuarkusTest
 class ProjectsReleaseTest {
-
-    private static final Set<String> DONE = Set.of("SUCCEEDED", "FAILED", "HALTED", "CANCELLED");
-
-    /** Starts a product migration job and waits for it to end; the runner polls every few hundred milliseconds. */
-    private static ValidatableResponse job(Map<String, Object> body) {
-        String id = given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON).body(body)
-                .post("/admin/migrations").then().statusCode(202).extract().path("id");
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            var response = given().auth().oauth2(Tokens.platformAdmin()).get("/admin/migrations/" + id).then()
-                    .statusCode(200);
-            String state = response.extract().path("state");
-            if (DONE.contains(state)) {
-                return response;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("job " + id + " still " + state);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     @Test
     void aProductReleaseRolledOutByAJobIsUsedByTheFeature() {
@@ -72,7 +46,7 @@ class ProjectsReleaseTest {
         given().auth().oauth2(member.token()).contentType(ContentType.JSON).body(Map.of("done", true)).patch(taskUrl)
                 .then().statusCode(409).contentType("application/problem+json").body("code", equalTo("release_required"));
 
-        job(Map.of("changelog", "product", "target", "product-1.1", "tenants", Map.of("ids", List.of(t.id()))))
+        Jobs.run(Map.of("changelog", "product", "target", "product-1.1", "tenants", Map.of("ids", List.of(t.id()))))
                 .body("state", equalTo("SUCCEEDED"));
         given().auth().oauth2(Tokens.platformAdmin()).get("/admin/tenants/" + t.id()).then()
                 .body("productVersion", equalTo("product-1.1"));
@@ -85,7 +59,7 @@ class ProjectsReleaseTest {
         assertEquals(List.of(List.of("task.updated")), Catalog.query(t.databaseName(),
                 "SELECT action FROM audit_log WHERE action = 'task.updated'"));
 
-        job(Map.of("changelog", "product", "target", "product-1.0", "direction", "rollback"))
+        Jobs.run(Map.of("changelog", "product", "target", "product-1.0", "direction", "rollback"))
                 .body("state", equalTo("SUCCEEDED"));
         given().auth().oauth2(member.token()).get(base + "/" + project + "/tasks").then().statusCode(200)
                 .body("items.title", equalTo(List.of("Ship"))).body("items[0].done", nullValue());
