@@ -22,8 +22,8 @@ import dev.keyhub.tenancy.TenantContext;
  * that tenant's pool (503 with {@code Retry-After} when no connection can be had in time), and refuses writes
  * while the tenant is frozen (503 {@code tenant_migrating}, {@code tenant_moving}, {@code tenant_restoring}).
  * Errors thrown as {@link dev.keyhub.common.ProblemException} become problem responses. A write commits
- * before the response, and the membership cache of every replica is told of it. Feature packages use this and
- * {@code dev.keyhub.common}, nothing else of KeyHub's (an architecture test checks it).
+ * before the response, and the membership cache of every replica is told of it. Feature packages use this,
+ * {@code dev.keyhub.common} and {@code tenancy.Role}, nothing else of KeyHub's (an architecture test checks it).
  */
 @ApplicationScoped
 public class TenantFeatures {
