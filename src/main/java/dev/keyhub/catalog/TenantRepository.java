@@ -301,6 +301,27 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
         }
     }
 
+    private static final String STATUS_BY_DATABASE = """
+            SELECT database_name, status FROM tenants
+            WHERE db_server_id = ? AND purged_at IS NULL AND status <> 'PROVISIONING'""";
+
+    /**
+     * The status of every tenant whose database lives on the server (not purged, not being created), by database
+     * name: whose roles may log in. Blocking, for the recovery sweep.
+     */
+    public static java.util.Map<String, TenantStatus> statusByDatabase(Connection c, String serverId) throws SQLException {
+        java.util.Map<String, TenantStatus> found = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(STATUS_BY_DATABASE)) {
+            ps.setString(1, serverId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString("database_name"), TenantStatus.valueOf(rs.getString("status")));
+                }
+            }
+        }
+        return found;
+    }
+
     /** A tenant the recovery sweep has to finish: its database {@code databaseName} on {@code server} goes. */
     public record Unfinished(UUID id, TenantStatus status, String databaseName, DbServer server) {
 

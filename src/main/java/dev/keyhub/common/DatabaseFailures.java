@@ -70,6 +70,13 @@ public final class DatabaseFailures {
         return false;
     }
 
+    /**
+     * PostgreSQL refused a login: a wrong password (28P01), or a role that is missing or may not log in (28000).
+     */
+    public static boolean loginRefused(Throwable t) {
+        return hasState(t, "28P01", "28000");
+    }
+
     /** A Vert.x pool had no connection free in time: the SQL client fails such a request with a bare "Timeout". */
     public static boolean timedOutInPool(Throwable t) {
         return t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage());

@@ -34,6 +34,7 @@ import io.vertx.sqlclient.PoolOptions;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.common.DatabaseFailures;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
 
@@ -63,6 +64,7 @@ public class TenantPools {
 
     private final Vertx vertx;
     private final DbServers servers;
+    private final DatabaseAdmin databases;
     private final ConnectionBudgets budgets;
     private final PoolsConfig config;
     private final MeterRegistry registry;
@@ -151,11 +153,12 @@ public class TenantPools {
         }
     }
 
-    public TenantPools(Vertx vertx, DbServers servers, ConnectionBudgets budgets, PoolsConfig config,
+    public TenantPools(Vertx vertx, DbServers servers, DatabaseAdmin databases, ConnectionBudgets budgets, PoolsConfig config,
             MeterRegistry registry, @All List<TenantWrites> writes) {
         this.writes = writes;
         this.vertx = vertx;
         this.servers = servers;
+        this.databases = databases;
         this.budgets = budgets;
         this.config = config;
         this.registry = registry;
@@ -198,16 +201,30 @@ public class TenantPools {
                 .chain(address -> budgets.limit(tenant.dbServerId(), address)
                         .onFailure(e -> !(e instanceof ProblemException)).transform(this::unavailable)
                         .chain(limit -> acquire(tenant, address, limit, deadline)))
-                .chain(lane -> connection(lane)
+                .chain(lane -> connectionOrRepair(lane)
                         .chain(conn -> work.apply(conn).onTermination().call(() -> conn.close().onFailure().recoverWithNull()))
                         // A lane's pool rarely times out (a request asks it only while holding the lane), but may.
                         .onFailure(DatabaseFailures::timedOutInPool).transform(e -> {
                             lane.entry.server.rejections.increment();
                             return busy();
                         })
-                        .onFailure(e -> DatabaseFailures.unreachable(e) || DatabaseFailures.missingDatabase(e))
+                        .onFailure(e -> DatabaseFailures.unreachable(e) || DatabaseFailures.missingDatabase(e)
+                                || DatabaseFailures.loginRefused(e))
                         .transform(this::unavailable)
                         .onTermination().invoke(() -> release(lane)));
+    }
+
+    /**
+     * The lane's connection, logged in as the tenant's role. A refused login (the role is missing or its password
+     * changed with the server's admin password) has the role repaired once, then is tried again.
+     */
+    private Uni<SqlConnection> connectionOrRepair(Lane lane) {
+        Entry entry = lane.entry;
+        return connection(lane).onFailure(DatabaseFailures::loginRefused).recoverWithUni(refused -> databases
+                .repairRole(entry.address, entry.tenant.databaseName())
+                // Another lane repaired the role at the same moment: its repair is as good.
+                .onFailure(e -> DatabaseFailures.hasState(e, "23505", "42710")).recoverWithNull()
+                .chain(() -> connection(lane)));
     }
 
     /**
@@ -587,7 +604,7 @@ public class TenantPools {
                 .setShared(false);
         io.vertx.sqlclient.Pool pool = PgBuilder.pool()
                 .with(options)
-                .connectingTo(address.connectOptions(tenant.databaseName()).setCachePreparedStatements(true))
+                .connectingTo(address.tenantConnectOptions(tenant.databaseName()).setCachePreparedStatements(true))
                 .using(vertx)
                 .build();
         return Pool.newInstance(pool);

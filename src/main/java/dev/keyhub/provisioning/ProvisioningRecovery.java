@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -24,9 +25,11 @@ import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.catalog.TenantRepository;
 import dev.keyhub.catalog.TenantRepository.InterruptedMove;
 import dev.keyhub.catalog.TenantRepository.Unfinished;
+import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.servers.TenantRoles;
 
 /**
  * Finishes what a crash or an unreachable server left half-done, and purges deleted tenants: a tenant still
@@ -57,7 +60,15 @@ public class ProvisioningRecovery {
 
     /** One pass over unfinished tenants; returns how many were finished. Blocking. */
     public int sweep() {
-        reopenClosedDatabases();
+        for (DbServer host : activeHosts()) {
+            ServerAddress server;
+            try {
+                server = servers.addressOf(host);
+            } catch (DbServers.Unconfigured e) {
+                continue; // reported at start-up; nothing can be done on it from here
+            }
+            reopenClosedDatabases(host, server);
+        }
         finishMoves();
         int done = 0;
         for (Unfinished t : unfinished()) {
@@ -74,48 +85,94 @@ public class ProvisioningRecovery {
                 LOG.warnf(e, "Could not yet recover tenant %s (%s): %s", t.id(), t.status(), e.getMessage());
             }
         }
+        for (DbServer host : activeHosts()) {
+            try {
+                reconcileRoles(host, servers.addressOf(host));
+            } catch (DbServers.Unconfigured e) {
+                continue;
+            }
+        }
         return done;
+    }
+
+    private List<DbServer> activeHosts() {
+        try (Connection c = catalog.getConnection()) {
+            return ServerStore.active(c);
+        } catch (SQLException e) {
+            LOG.warnf(e, "Could not list database servers: %s", e.getMessage());
+            return List.of();
+        }
     }
 
     /**
      * A clone closes its source to new connections for the moment of the copy; if the replica died then, the
      * source would stay closed. Reopens the database of every active or suspended tenant found closed.
      */
-    private void reopenClosedDatabases() {
-        List<DbServer> hosts;
-        try (Connection c = catalog.getConnection()) {
-            hosts = ServerStore.active(c);
-        } catch (SQLException e) {
-            LOG.warnf(e, "Could not list database servers: %s", e.getMessage());
-            return;
-        }
-        for (DbServer host : hosts) {
-            ServerAddress server;
-            try {
-                server = servers.addressOf(host);
-            } catch (DbServers.Unconfigured e) {
-                continue; // reported at start-up; nothing can be done on it from here
+    private void reopenClosedDatabases(DbServer host, ServerAddress server) {
+        try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT datname FROM pg_database WHERE NOT datallowconn AND datname LIKE 'kh\\_t\\_%'")) {
+            List<String> closed = new ArrayList<>();
+            while (rs.next()) {
+                closed.add(rs.getString("datname"));
             }
-            try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery(
-                            "SELECT datname FROM pg_database WHERE NOT datallowconn AND datname LIKE 'kh\\_t\\_%'")) {
-                List<String> closed = new ArrayList<>();
-                while (rs.next()) {
-                    closed.add(rs.getString("datname"));
-                }
-                for (String database : closed) {
-                    if (liveTenantDatabase(host.id, database)) {
-                        try (Statement alter = c.createStatement()) {
-                            alter.execute("ALTER DATABASE " + DatabaseAdmin.quoteIdentifier(database) + " ALLOW_CONNECTIONS true");
-                            LOG.infof("Reopened %s, left closed by an interrupted clone", database);
-                        }
+            for (String database : closed) {
+                if (liveTenantDatabase(host.id, database)) {
+                    try (Statement alter = c.createStatement()) {
+                        alter.execute("ALTER DATABASE " + DatabaseAdmin.quoteIdentifier(database) + " ALLOW_CONNECTIONS true");
+                        LOG.infof("Reopened %s, left closed by an interrupted clone", database);
                     }
                 }
-            } catch (SQLException | RuntimeException e) {
-                LOG.warnf(e, "Could not check server %s for closed databases: %s", host.id, e.getMessage());
             }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf(e, "Could not check server %s for closed databases: %s", host.id, e.getMessage());
         }
     }
+
+    /**
+     * Brings the tenant roles of a server in line with the catalog: a role whose database is gone (a crash between
+     * dropping the two) is dropped, and a role may log in exactly while its tenant is ACTIVE (a crash, or an
+     * unreachable server, between the catalog's change and the role's). Spares and tenants being created or moved
+     * here are left alone. Runs after the unfinished tenants were finished, so that their roles are gone too.
+     */
+    void reconcileRoles(DbServer host, ServerAddress server) {
+        Map<String, TenantStatus> statuses;
+        try (Connection c = catalog.getConnection()) {
+            statuses = TenantRepository.statusByDatabase(c, host.id);
+        } catch (SQLException e) {
+            LOG.warnf(e, "Could not read the tenants of server %s: %s", host.id, e.getMessage());
+            return;
+        }
+        try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(ROLES_SQL)) {
+            List<String> fixes = new ArrayList<>();
+            while (rs.next()) {
+                String role = rs.getString("rolname");
+                if (!rs.getBoolean("has_database")) {
+                    fixes.add(TenantRoles.dropSql(role));
+                    continue;
+                }
+                TenantStatus status = statuses.get(role);
+                if (status != null && rs.getBoolean("rolcanlogin") != (status == TenantStatus.ACTIVE)) {
+                    fixes.add(TenantRoles.loginSql(role, status == TenantStatus.ACTIVE));
+                }
+            }
+            for (String sql : fixes) {
+                try (Statement fix = c.createStatement()) {
+                    fix.execute(sql);
+                    LOG.infof("Reconciled a tenant role on server %s: %s", host.id, sql.lines().findFirst().orElse(sql));
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf(e, "Could not reconcile the tenant roles of server %s: %s", host.id, e.getMessage());
+        }
+    }
+
+    /** The tenant roles of a server, whether they may log in, and whether their database exists. */
+    private static final String ROLES_SQL = """
+            SELECT r.rolname, r.rolcanlogin, d.datname IS NOT NULL AS has_database
+            FROM pg_roles r LEFT JOIN pg_database d ON d.datname = r.rolname
+            WHERE r.rolname LIKE 'kh\\_t\\_%'""";
 
     /**
      * A move interrupted before its switch leaves a copy on the target (dropped, the tenant stays and takes
@@ -161,7 +218,9 @@ public class ProvisioningRecovery {
 
     private static void dropDatabase(ServerAddress server, String database) throws SQLException {
         try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement()) {
-            st.execute(DatabaseAdmin.dropIfExistsSql(database));
+            for (String sql : DatabaseAdmin.dropStatements(database)) {
+                st.execute(sql);
+            }
         }
     }
 

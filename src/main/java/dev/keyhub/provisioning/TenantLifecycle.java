@@ -76,9 +76,16 @@ public class TenantLifecycle {
                         throw ProblemException.conflict("invalid_state",
                                 "A tenant that is " + t.status + " cannot become " + to + ".");
                     }
+                    // The role refuses logins while the tenant is suspended; the sweep repeats this after a crash.
                     return directory.forget(t.slug, id).chain(() -> to == TenantStatus.SUSPENDED ? pools.evict(id)
-                            : Uni.createFrom().voidItem());
+                            : Uni.createFrom().voidItem())
+                            .chain(() -> allowLogin(t, to == TenantStatus.ACTIVE));
                 }));
+    }
+
+    private Uni<Void> allowLogin(Tenant tenant, boolean login) {
+        return servers.address(tenant.dbServerId)
+                .chain(server -> databases.allowLogin(server, tenant.databaseName, login));
     }
 
     /**
@@ -98,7 +105,8 @@ public class TenantLifecycle {
             }
             Uni<Void> mark = tenant.status == TenantStatus.DELETED ? Uni.createFrom().voidItem()
                     : purge ? tenants.markDeleting(id) : tenants.markDeleted(id, grace);
-            Uni<Void> drop = !purge ? Uni.createFrom().voidItem()
+            // Kept for the grace period, the database refuses its role's logins; purged, both go.
+            Uni<Void> drop = !purge ? allowLogin(tenant, false)
                     : servers.address(tenant.dbServerId)
                             .chain(server -> databases.dropIfExists(server, tenant.databaseName))
                             .chain(() -> tenants.markPurged(id));

@@ -29,6 +29,7 @@ import dev.keyhub.pools.TenantPools;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.servers.TenantRoles;
 import dev.keyhub.tenancy.TenantDirectory;
 
 /**
@@ -56,7 +57,7 @@ public class TenantMover {
         this.pools = pools;
     }
 
-    private record Source(String slug, String database, SchemaVersions versions, DbServer from) {
+    private record Source(String slug, String database, SchemaVersions versions, DbServer from, TenantStatus status) {
     }
 
     /** Moves the tenant to {@code target}; returns the number of rows copied. */
@@ -81,6 +82,9 @@ public class TenantMover {
         try {
             execute(toAddress, toAddress.maintenanceDb(), "CREATE DATABASE " + DatabaseAdmin.quoteIdentifier(source.database())
                     + " TEMPLATE " + DatabaseAdmin.quoteIdentifier(to.templateDatabase));
+            // The tenant's role follows it, refusing logins on the target as on the source while suspended.
+            execute(toAddress, toAddress.maintenanceDb(),
+                    TenantRoles.adoptSql(toAddress, source.database(), source.status() == TenantStatus.ACTIVE));
             rows = copy(fromAddress, toAddress, source.database());
         } catch (SQLException | RuntimeException e) {
             LOG.warnf(e, "Moving tenant %s to %s failed: %s", tenant, target, e.getMessage());
@@ -168,7 +172,8 @@ public class TenantMover {
             if (found.movingTo() != null) {
                 throw ProblemException.conflict("move_in_progress", "The tenant is already being moved.");
             }
-            return new Source(found.slug(), found.databaseName(), found.versions(), server(found.dbServerId()));
+            return new Source(found.slug(), found.databaseName(), found.versions(), server(found.dbServerId()),
+                    found.status());
         }
     }
 
@@ -205,9 +210,12 @@ public class TenantMover {
         directory.forget(slug, tenant).await().indefinitely();
     }
 
+    /** Drops a copy of the tenant's database and its role there. */
     private static void dropQuietly(ServerAddress server, String database) {
         try {
-            execute(server, server.maintenanceDb(), DatabaseAdmin.dropIfExistsSql(database));
+            for (String sql : DatabaseAdmin.dropStatements(database)) {
+                execute(server, server.maintenanceDb(), sql);
+            }
         } catch (SQLException e) {
             LOG.warnf(e, "Could not drop %s on %s: %s", database, server, e.getMessage());
         }

@@ -23,6 +23,7 @@ import dev.keyhub.catalog.ServerStore;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.servers.TenantRoles;
 
 /**
  * Keeps one template database per tenant-hosting server at the newest tenant schema (KeyHub's changelog and the
@@ -91,32 +92,78 @@ public class Templates {
      * migration jobs, together with the tenants. Blocking.
      */
     public SchemaVersions ensureTemplate(ServerAddress address, String template, SchemaVersions versions) {
+        boolean exists;
         try (Connection c = address.connect(address.maintenanceDb())) {
-            boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
                 ps.setString(1, template);
                 exists = ps.executeQuery().next();
             }
-            if (exists) {
-                return versions(address, template);
-            }
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE " + DatabaseAdmin.quoteIdentifier(template));
-            } catch (SQLException e) {
-                if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another replica
-                    throw e;
+            if (!exists) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE DATABASE " + DatabaseAdmin.quoteIdentifier(template));
+                } catch (SQLException e) {
+                    if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another replica
+                        throw e;
+                    }
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not prepare template " + template + " on " + address, e);
         }
-        for (TenantChangelog changelog : schema.all()) {
-            String version = versions.of(changelog.kind());
-            if (version != null) {
-                changelog.migrate(address, template, TenantSchema.Direction.UPDATE, version);
+        if (!exists) {
+            for (TenantChangelog changelog : schema.all()) {
+                String version = versions.of(changelog.kind());
+                if (version != null) {
+                    changelog.migrate(address, template, TenantSchema.Direction.UPDATE, version);
+                }
             }
         }
+        prepareRoles(address, template);
         return versions(address, template);
+    }
+
+    /**
+     * Makes the server ready for tenant roles ({@link TenantRoles}): the group role exists, the template grants it
+     * the data of its tables (copied into every tenant database), and the databases that are not a tenant's
+     * refuse {@code PUBLIC}, so that no tenant role can open them. A database the admin role may not change is
+     * reported, not fatal. Idempotent; blocking.
+     */
+    private void prepareRoles(ServerAddress address, String template) {
+        try (Connection c = address.connect(address.maintenanceDb())) {
+            try (Statement st = c.createStatement()) {
+                st.execute(TenantRoles.CREATE_GROUP_SQL);
+            } catch (SQLException e) {
+                if (!"23505".equals(e.getSQLState()) && !"42710".equals(e.getSQLState())) { // another replica's
+                    throw e;
+                }
+            }
+            List<String> shared = new java.util.ArrayList<>(List.of(address.maintenanceDb(), "template1", template));
+            servers.catalogDatabaseOn(address).ifPresent(shared::add);
+            for (String sql : TenantRoles.revokeFromPublicSql(shared)) {
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                } catch (SQLException e) {
+                    LOG.debugf("%s failed on %s: %s", sql, address, e.getMessage());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(TenantRoles.STILL_PUBLIC_SQL)) {
+                ps.setArray(1, c.createArrayOf("text", shared.toArray()));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        LOG.warnf("Tenant roles can open database %s on %s: KeyHub's role may not revoke it from PUBLIC. "
+                                + "As its owner or a superuser, run: REVOKE CONNECT, TEMPORARY ON DATABASE %s FROM PUBLIC",
+                                rs.getString("datname"), address, rs.getString("datname"));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not prepare tenant roles on " + address, e);
+        }
+        try (Connection c = address.connect(template); Statement st = c.createStatement()) {
+            st.execute(TenantRoles.GRANTS_SQL);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not grant tenant roles the tables of " + template + " on " + address, e);
+        }
     }
 
     private SchemaVersions versions(ServerAddress address, String template) {

@@ -1,6 +1,7 @@
 package dev.keyhub.servers;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,15 +42,39 @@ public class DatabaseAdmin {
     }
 
     /**
-     * Copies the template into a new database. PostgreSQL refuses while anything is connected to the template
-     * (for instance a migration of the template); that is retried for a few seconds.
+     * Copies the template into a new database, owned by its own role ({@link TenantRoles}). PostgreSQL refuses
+     * while anything is connected to the template (for instance a migration of the template); that is retried
+     * for a few seconds. A failure after the copy leaves the database for the caller to drop.
      */
     public Uni<Void> createFromTemplate(ServerAddress server, String database, String template) {
         String sql = "CREATE DATABASE " + quoteIdentifier(database) + " TEMPLATE "
                 + quoteIdentifier(template);
         return maintenancePool(server).query(sql).execute().replaceWithVoid()
                 .onFailure(DatabaseAdmin::templateBusy).retry()
-                .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(TEMPLATE_BUSY_RETRIES);
+                .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(TEMPLATE_BUSY_RETRIES)
+                .chain(() -> adopt(server, database, true));
+    }
+
+    /** Gives the database its own role, as its owner, and revokes it from {@code PUBLIC}. */
+    private Uni<Void> adopt(ServerAddress server, String database, boolean login) {
+        return maintenancePool(server).query(TenantRoles.adoptSql(server, database, login)).execute().replaceWithVoid();
+    }
+
+    /**
+     * Makes a database's role whole again when its login failed: creates it if it is missing (a database from
+     * before tenant roles, or restored without its role), sets its password (the admin password changed), and
+     * grants the group its tables. Idempotent.
+     */
+    public Uni<Void> repairRole(ServerAddress server, String database) {
+        LOG.infof("Repairing the role of %s on %s", database, server);
+        return adopt(server, database, true)
+                .chain(() -> onDatabase(server, database, c -> c.query(TenantRoles.GRANTS_SQL).execute()))
+                .replaceWithVoid();
+    }
+
+    /** Allows or refuses logins of the database's role; refusing ends its open sessions at once. */
+    public Uni<Void> allowLogin(ServerAddress server, String database, boolean login) {
+        return maintenancePool(server).query(TenantRoles.loginSql(database, login)).execute().replaceWithVoid();
     }
 
     /**
@@ -68,17 +93,28 @@ public class DatabaseAdmin {
                         .withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(TEMPLATE_BUSY_RETRIES))
                 .replaceWithVoid()
                 .onTermination().call(() -> c.query("ALTER DATABASE " + src + " ALLOW_CONNECTIONS true").execute()
-                        .onFailure().recoverWithNull()));
+                        .onFailure().recoverWithNull()))
+                .chain(() -> adopt(server, target, true));
     }
 
-    /** Drops the database if it exists, disconnecting anyone still connected. */
+    /** Drops the database if it exists, disconnecting anyone still connected, then its role. */
     public Uni<Void> dropIfExists(ServerAddress server, String database) {
-        return maintenancePool(server).query(dropIfExistsSql(database)).execute().replaceWithVoid();
+        Pool pool = maintenancePool(server);
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (String sql : dropStatements(database)) {
+            all = all.chain(() -> pool.query(sql).execute().replaceWithVoid());
+        }
+        return all;
     }
 
-    /** The statement that drops a database if it exists, disconnecting anyone still connected to it. */
-    public static String dropIfExistsSql(String database) {
-        return "DROP DATABASE IF EXISTS " + quoteIdentifier(database) + " WITH (FORCE)";
+    /**
+     * The statements, one at a time, that drop a database if it exists (disconnecting anyone still connected to
+     * it) and then its role. The role goes second, so that a crash in between leaves a role without a database,
+     * which the recovery sweep drops, never a database without its role.
+     */
+    public static List<String> dropStatements(String database) {
+        return List.of("DROP DATABASE IF EXISTS " + quoteIdentifier(database) + " WITH (FORCE)",
+                TenantRoles.dropSql(database));
     }
 
     /** Runs work on a fresh connection to the named database, closed afterwards. */

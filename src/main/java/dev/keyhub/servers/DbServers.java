@@ -69,6 +69,13 @@ public class DbServers {
                 server.maintenanceDb);
     }
 
+    /** The catalog's database, when the catalog lives on the server at this address. */
+    public java.util.Optional<String> catalogDatabaseOn(ServerAddress address) {
+        PgConnectOptions catalog = PgConnectOptions.fromUri(catalogUrl.replaceFirst("^vertx-reactive:", ""));
+        return catalog.getHost().equals(address.host()) && catalog.getPort() == address.port()
+                ? java.util.Optional.of(catalog.getDatabase()) : java.util.Optional.empty();
+    }
+
     /**
      * The credential references configured ({@code keyhub.credentials.<ref>.*}): a server registered
      * with any other cannot be reached by this replica, so no tenant is placed on it.

@@ -14,6 +14,12 @@ public record ServerAddress(String host, int port, String user, String password,
                 .setDatabase(database).setConnectTimeout(5000);
     }
 
+    /** How a tenant pool logs in to a tenant database: as the database's own role ({@link TenantRoles}). */
+    public PgConnectOptions tenantConnectOptions(String database) {
+        return connectOptions(database).setUser(TenantRoles.roleOf(database))
+                .setPassword(TenantRoles.password(this, database));
+    }
+
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }

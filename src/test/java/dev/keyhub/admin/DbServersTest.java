@@ -169,6 +169,16 @@ class DbServersTest {
                 .body("members", equalTo(1));
     }
 
+    /** The owner of a database on the second server, null when it has none there. */
+    private static String ownerOnSecond(String database) throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/postgres", "postgres", "postgres");
+                var ps = c.prepareStatement("SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, database);
+            var rs = ps.executeQuery();
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     @Test
     @Order(4)
     void aTenantMovesToAnotherServerWithItsData() throws Exception {
@@ -191,6 +201,9 @@ class DbServersTest {
         ON_SECOND.add(t.id());
         assertTrue(existsOnSecond(t.databaseName()));
         assertFalse(Catalog.databaseExists(t.databaseName()), "the old copy is removed after the switch");
+        // The tenant's role went with it: it owns the new copy, and is gone from the old server with the old copy.
+        assertEquals(t.databaseName(), ownerOnSecond(t.databaseName()));
+        assertTrue(Catalog.query("postgres", "SELECT 1 FROM pg_roles WHERE rolname = ?", t.databaseName()).isEmpty());
         // Data intact, requests routed to the new server, writes work again.
         given().auth().oauth2(member.token()).get("/api/tenants/" + t.slug() + "/me").then().statusCode(200)
                 .body("role", equalTo("member"));
