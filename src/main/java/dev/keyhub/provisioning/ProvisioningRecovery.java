@@ -130,10 +130,11 @@ public class ProvisioningRecovery {
     }
 
     /**
-     * Brings the tenant roles of a server in line with the catalog: a role whose database is gone (a crash between
-     * dropping the two) is dropped, and a role may log in exactly while its tenant is ACTIVE (a crash, or an
-     * unreachable server, between the catalog's change and the role's). Spares and tenants being created or moved
-     * here are left alone. Runs after the unfinished tenants were finished, so that their roles are gone too.
+     * Brings the tenant roles of a server in line with the catalog. A role whose database is gone (a crash between
+     * dropping the two) is dropped. A role may log in exactly while its tenant is ACTIVE (a crash, or an unreachable
+     * server, between the catalog's change and the role's). Vended credentials that expired, or whose tenant role is
+     * gone, are dropped. Spares and tenants being created or moved here are left alone. Runs after the unfinished
+     * tenants were finished, so that their roles are gone too.
      */
     void reconcileRoles(DbServer host, ServerAddress server) {
         Map<String, TenantStatus> statuses;
@@ -143,34 +144,47 @@ public class ProvisioningRecovery {
             LOG.warnf(e, "Could not read the tenants of server %s: %s", host.id, e.getMessage());
             return;
         }
-        try (Connection c = server.connect(server.maintenanceDb()); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(ROLES_SQL)) {
-            List<String> fixes = new ArrayList<>();
-            while (rs.next()) {
-                String role = rs.getString("rolname");
-                if (!rs.getBoolean("has_database")) {
-                    fixes.add(TenantRoles.dropSql(role));
-                    continue;
-                }
-                TenantStatus status = statuses.get(role);
-                if (status != null && rs.getBoolean("rolcanlogin") != (status == TenantStatus.ACTIVE)) {
-                    fixes.add(TenantRoles.loginSql(role, status == TenantStatus.ACTIVE));
+        try (Connection c = server.connect(server.maintenanceDb())) {
+            Map<String, String> fixes = new java.util.LinkedHashMap<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(ROLES_SQL)) {
+                while (rs.next()) {
+                    String role = rs.getString("rolname");
+                    TenantStatus status = statuses.get(role);
+                    if (!rs.getBoolean("has_database")) {
+                        fixes.put("dropped the orphan role " + role, TenantRoles.dropSql(role));
+                    } else if (status != null && rs.getBoolean("rolcanlogin") != (status == TenantStatus.ACTIVE)) {
+                        boolean login = status == TenantStatus.ACTIVE;
+                        fixes.put((login ? "allowed" : "refused") + " the logins of " + role + " (tenant " + status + ")",
+                                TenantRoles.loginSql(role, login));
+                    } else if (status != null && status != TenantStatus.ACTIVE && rs.getBoolean("has_credentials")) {
+                        // Issued while the tenant was being suspended or deleted.
+                        fixes.put("revoked the credentials of " + role + " (tenant " + status + ")",
+                                TenantRoles.revokeCredentialsSql(role));
+                    }
                 }
             }
-            for (String sql : fixes) {
-                try (Statement fix = c.createStatement()) {
-                    fix.execute(sql);
-                    LOG.infof("Reconciled a tenant role on server %s: %s", host.id, sql.lines().findFirst().orElse(sql));
+            for (Map.Entry<String, String> fix : fixes.entrySet()) {
+                try (Statement st = c.createStatement()) {
+                    st.execute(fix.getValue());
+                    LOG.infof("Recovery on server %s: %s", host.id, fix.getKey());
                 }
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute(TenantRoles.DROP_STALE_CREDENTIALS_SQL);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warnf(e, "Could not reconcile the tenant roles of server %s: %s", host.id, e.getMessage());
         }
     }
 
-    /** The tenant roles of a server, whether they may log in, and whether their database exists. */
+    /**
+     * The tenant roles of a server, whether they may log in, whether their database exists, and whether they have
+     * vended credentials.
+     */
     private static final String ROLES_SQL = """
-            SELECT r.rolname, r.rolcanlogin, d.datname IS NOT NULL AS has_database
+            SELECT r.rolname, r.rolcanlogin, d.datname IS NOT NULL AS has_database,
+                   EXISTS (SELECT FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
+                           WHERE a.roleid = r.oid AND m.rolname LIKE 'kh\\_c\\_%') AS has_credentials
             FROM pg_roles r LEFT JOIN pg_database d ON d.datname = r.rolname
             WHERE r.rolname LIKE 'kh\\_t\\_%'""";
 

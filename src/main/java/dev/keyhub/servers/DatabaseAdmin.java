@@ -1,6 +1,9 @@
 package dev.keyhub.servers;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -95,6 +98,34 @@ public class DatabaseAdmin {
                 .onTermination().call(() -> c.query("ALTER DATABASE " + src + " ALLOW_CONNECTIONS true").execute()
                         .onFailure().recoverWithNull()))
                 .chain(() -> adopt(server, target, true));
+    }
+
+    /** A credential vended for a tenant database: its login role, password, and when it stops working. */
+    public record Credential(String user, String password, OffsetDateTime expiresAt) {
+    }
+
+    /**
+     * Vends a credential that logs in as {@code user} ({@link TenantRoles#newCredentialRole}) and opens the database
+     * and no other, until {@code ttl} from now, for at most {@code connectionLimit} sessions. With {@code rotate},
+     * the database's earlier credentials are revoked in the same transaction. A database whose role is missing
+     * (from before tenant roles) has it repaired first.
+     */
+    public Uni<Credential> issueCredential(ServerAddress server, String database, String user, Duration ttl,
+            int connectionLimit, boolean rotate) {
+        String password = TenantRoles.newCredentialPassword();
+        OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(ttl).truncatedTo(ChronoUnit.SECONDS);
+        String sql = (rotate ? TenantRoles.revokeCredentialsSql(database) + ";\n" : "")
+                + TenantRoles.issueCredentialSql(database, user, password, expiresAt, connectionLimit);
+        Uni<Void> issue = Uni.createFrom().deferred(() -> maintenancePool(server).query(sql).execute()
+                .replaceWithVoid());
+        return issue.onFailure(e -> e instanceof PgException pg && "42704".equals(pg.getSqlState()))
+                .recoverWithUni(e -> repairRole(server, database).chain(() -> issue))
+                .replaceWith(new Credential(user, password, expiresAt));
+    }
+
+    /** Revokes every credential vended for the database, ending their sessions. */
+    public Uni<Void> revokeCredentials(ServerAddress server, String database) {
+        return maintenancePool(server).query(TenantRoles.revokeCredentialsSql(database)).execute().replaceWithVoid();
     }
 
     /** Drops the database if it exists, disconnecting anyone still connected, then its role. */

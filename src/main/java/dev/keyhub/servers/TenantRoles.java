@@ -81,18 +81,109 @@ public final class TenantRoles {
                 + "ALTER DATABASE " + quoted + " OWNER TO " + quoted;
     }
 
-    /** Allows or refuses the role's logins; refusing also ends its open sessions. For the maintenance database. */
+    /**
+     * Allows or refuses the role's logins. Refusing also revokes the credentials vended for the database and ends
+     * the role's open sessions. For the maintenance database.
+     */
     public static String loginSql(String database, boolean login) {
         String role = roleOf(database);
         String quoted = DatabaseAdmin.quoteIdentifier(role);
-        return "ALTER ROLE " + quoted + (login ? " LOGIN" : " NOLOGIN") + (login ? ""
-                : ";\nSELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
+        if (login) {
+            return "ALTER ROLE " + quoted + " LOGIN";
+        }
+        return "ALTER ROLE " + quoted + " NOLOGIN;\n" + revokeCredentialsSql(database) + ";\n"
+                + "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'";
     }
 
-    /** Drops the role if it exists, once its database is gone. For the maintenance database. */
+    /**
+     * Drops the role if it exists, with the credentials vended for its database, once the database is gone. For
+     * the maintenance database.
+     */
     public static String dropSql(String database) {
-        return "DROP ROLE IF EXISTS " + DatabaseAdmin.quoteIdentifier(roleOf(database));
+        return revokeCredentialsSql(database) + ";\n"
+                + "DROP ROLE IF EXISTS " + DatabaseAdmin.quoteIdentifier(roleOf(database));
     }
+
+    /** The prefix of the login roles vended to services outside KeyHub; each is a member of one tenant role. */
+    public static final String CREDENTIAL_PREFIX = "kh_c_";
+
+    /** A new name for a credential of the database: {@code kh_c_<tenant id>_<8 random hex digits>}. */
+    public static String newCredentialRole(String database) {
+        byte[] suffix = new byte[4];
+        RANDOM.nextBytes(suffix);
+        String name = CREDENTIAL_PREFIX + roleOf(database).substring(CREDENTIAL_PREFIX.length()) + "_"
+                + HexFormat.of().formatHex(suffix);
+        DatabaseAdmin.quoteIdentifier(name);
+        return name;
+    }
+
+    /** A new random password for a vended credential: 256 bits, URL-safe Base64. */
+    public static String newCredentialPassword() {
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    /**
+     * Creates a vended credential: a login role with the given password (as its SCRAM verifier) valid until
+     * {@code validUntil}, with at most {@code connectionLimit} sessions, a member of the database's role and so
+     * able to open that database only. A non-superuser admin grants it to itself, so that it may end its sessions.
+     */
+    public static String issueCredentialSql(String database, String credential, String password,
+            java.time.OffsetDateTime validUntil, int connectionLimit) {
+        String quoted = DatabaseAdmin.quoteIdentifier(credential);
+        return "DO $$BEGIN\n"
+                + "CREATE ROLE " + quoted + " LOGIN PASSWORD '" + scramVerifier(password) + "' VALID UNTIL '"
+                + validUntil + "' CONNECTION LIMIT " + connectionLimit + " IN ROLE "
+                + DatabaseAdmin.quoteIdentifier(roleOf(database)) + ";\n"
+                + "IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN\n"
+                + "  EXECUTE format('GRANT %I TO %I', '" + credential + "', current_user);\n"
+                + "END IF;\n"
+                + "END$$";
+    }
+
+    /**
+     * Revokes every credential vended for the database: ends its sessions and drops its role. A credential role
+     * that owns objects (a service created some) cannot be dropped while they exist; it is refused logins instead,
+     * and dropped by the recovery sweep once they are gone. For the maintenance database.
+     */
+    public static String revokeCredentialsSql(String database) {
+        return """
+                DO $$DECLARE r text; BEGIN
+                  FOR r IN SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
+                           WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = '%s')
+                             AND m.rolname LIKE 'kh\\_c\\_%%'
+                  LOOP
+                    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = r;
+                    BEGIN
+                      EXECUTE format('DROP ROLE %%I', r);
+                    EXCEPTION WHEN dependent_objects_still_exist THEN
+                      EXECUTE format('ALTER ROLE %%I NOLOGIN', r);
+                    END;
+                  END LOOP;
+                END$$""".formatted(roleOf(database));
+    }
+
+    /**
+     * Drops the vended credentials that expired, or whose tenant role is gone; for the recovery sweep, on the
+     * maintenance database.
+     */
+    public static final String DROP_STALE_CREDENTIALS_SQL = """
+            DO $$DECLARE r text; BEGIN
+              FOR r IN SELECT c.rolname FROM pg_roles c
+                       WHERE c.rolname LIKE 'kh\\_c\\_%'
+                         AND (c.rolvaliduntil < now() OR NOT EXISTS (
+                              SELECT FROM pg_auth_members a JOIN pg_roles t ON t.oid = a.roleid
+                              WHERE a.member = c.oid AND t.rolname LIKE 'kh\\_t\\_%'))
+              LOOP
+                PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = r;
+                BEGIN
+                  EXECUTE format('DROP ROLE %I', r);
+                EXCEPTION WHEN dependent_objects_still_exist THEN
+                  EXECUTE format('ALTER ROLE %I NOLOGIN', r);
+                END;
+              END LOOP;
+            END$$""";
 
     /** Creates the group role unless it exists; for the maintenance database. */
     public static final String CREATE_GROUP_SQL = "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"

@@ -24,6 +24,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -83,6 +84,31 @@ class KeycloakEndToEndTest {
         String bob = Keycloak.token("bob");
         given().auth().oauth2(bob).get("/api/tenants/acme/me").then().statusCode(403);
         given().auth().oauth2(bob).get("/api/tenants/acme/users").then().statusCode(403);
+    }
+
+    @Test
+    @Order(2)
+    void aServiceWithAClientCredentialsTokenOpensOneTenantsDatabase() throws Exception {
+        String service = Keycloak.serviceToken();
+        String acme = Catalog.query("keyhub", "SELECT id::text FROM tenants WHERE slug = 'acme' AND status = 'ACTIVE'")
+                .get(0).get(0).toString();
+        String globex = Catalog.query("keyhub", "SELECT database_name FROM tenants WHERE slug = 'globex' AND status = 'ACTIVE'")
+                .get(0).get(0).toString();
+        Response issued = given().auth().oauth2(service).contentType(ContentType.JSON).body(Map.of("ttlSeconds", 300))
+                .post("/service/tenants/" + acme + "/database-credentials");
+        issued.then().statusCode(201);
+        String url = "jdbc:postgresql://" + issued.path("host") + ":" + issued.path("port") + "/";
+        try (var c = java.sql.DriverManager.getConnection(url + issued.path("database"), issued.path("user"),
+                (String) issued.path("password")); var st = c.createStatement(); var rs = st.executeQuery(
+                        "SELECT count(*) FROM memberships WHERE left_at IS NULL")) {
+            assertTrue(rs.next() && rs.getLong(1) >= 1);
+        }
+        assertThrows(java.sql.SQLException.class, () -> java.sql.DriverManager.getConnection(url + globex,
+                issued.path("user"), (String) issued.path("password")).close());
+        // A person's token, even a platform admin's, gets none.
+        given().auth().oauth2(Keycloak.token("admin")).contentType(ContentType.JSON).body(Map.of())
+                .post("/service/tenants/" + acme + "/database-credentials").then().statusCode(403);
+        given().auth().oauth2(service).delete("/service/tenants/" + acme + "/database-credentials").then().statusCode(204);
     }
 
     @Test

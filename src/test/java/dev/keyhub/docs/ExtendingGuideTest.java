@@ -126,4 +126,26 @@ class ExtendingGuideTest {
         Jobs.run("{\"changelog\": \"product\", \"target\": \"product-1.0\", \"direction\": \"rollback\"}")
                 .body("state", equalTo("SUCCEEDED"));
     }
+
+    @Test
+    void theServiceRequestGivesACredentialThatOpensTheTenantsDatabase() throws Exception {
+        String sh = String.join("\n", block("sh").lines());
+        Matcher body = Pattern.compile("-d '([^']*)'").matcher(sh);
+        assertTrue(body.find(), "the guide's service request has a body");
+        Matcher path = Pattern.compile("localhost:8080(/service/tenants/)\\$TENANT_ID(/database-credentials)").matcher(sh);
+        assertTrue(path.find(), "the guide's service request names its route");
+        assertTrue(sh.contains("grant_type=client_credentials") && sh.contains("client_id=keyhub-reports"));
+        var tenant = Tenants.create("guide-service");
+        String service = Tokens.claims("service-account-keyhub-reports", "tenant-database-client").sign();
+
+        var issued = given().auth().oauth2(service).contentType("application/json").body(body.group(1))
+                .post(path.group(1) + tenant.id() + path.group(2));
+        issued.then().statusCode(201);
+        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + issued.path("host") + ":"
+                + issued.path("port") + "/" + issued.path("database"), issued.path("user"), (String) issued.path("password"));
+                var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM memberships")) {
+            assertTrue(rs.next());
+            assertEquals(1, rs.getInt(1));
+        }
+    }
 }

@@ -73,6 +73,7 @@ class FuzzTest {
     private String owner;
     private String member;
     private String admin;
+    private String service;
     private String joiner;
 
     @Test
@@ -83,6 +84,7 @@ class FuzzTest {
         owner = Members.ownerToken(tenant);
         member = Members.add(tenant, "member").token();
         admin = Tokens.platformAdmin();
+        service = Tokens.claims("fuzz-service", "tenant-database-client").sign();
         joiner = Tokens.withEmail("fuzz-joiner-" + UUID.randomUUID().toString().substring(0, 8));
         seed(tenant);
 
@@ -294,6 +296,9 @@ class FuzzTest {
     private String tokenFor(Operation op) {
         if (op.admin()) {
             return admin;
+        }
+        if (op.path().startsWith("/service/")) {
+            return service;
         }
         if (op.tenantRoute()) {
             return owner;

@@ -44,6 +44,20 @@ public final class Keycloak {
         return token("other", "other-e2e", "other-e2e-dev-secret", "alice", "alice-pass");
     }
 
+    /** An access token of a service: the client-credentials grant of the example client {@code keyhub-reports}. */
+    public static String serviceToken() {
+        HttpResponse<String> response = send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
+                URI.create(BASE + "/realms/keyhub/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "client_credentials",
+                        "client_id", "keyhub-reports", "client_secret", "keyhub-reports-dev-secret"))))
+                .build());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("no service token: " + response.statusCode() + " " + response.body());
+        }
+        return new JsonObject(response.body()).getString("access_token");
+    }
+
     private static String token(String realm, String client, String secret, String user, String password) {
         HttpResponse<String> response = send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
                 URI.create(BASE + "/realms/" + realm + "/protocol/openid-connect/token"))
