@@ -19,11 +19,15 @@
 #   KEYCLOAK_ADMIN_PASSWORD  password of the master realm's "admin" (admin console), default "admin"
 #   JAVA_OPTS_KC_HEAP        heap options (default -Xms64m -Xmx512m)
 #   KEYCLOAK_REALM, KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET   for "token" (default: keyhub, keyhub-e2e)
+#   KEYCLOAK_REALMS          the realm files to import (default: deploy/keycloak/realm-keyhub.json and realm-other.json);
+#                            ${...} placeholders in them are filled from this script's environment
+#   KEYCLOAK_INSTANCE        a name for a second, separate instance (its own copy, pid and log under target/<name>;
+#                            default "keycloak")
 set -euo pipefail
 
 KC_VERSION=26.7.3
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BASE="$ROOT/target/keycloak"
+BASE="$ROOT/target/${KEYCLOAK_INSTANCE:-keycloak}"
 KC_HOME="$BASE/keycloak-$KC_VERSION"
 LOG="$BASE/keycloak.log"
 PID_FILE="$BASE/keycloak.pid"
@@ -134,7 +138,9 @@ start() {
   # The realms are imported at start; with the in-memory database that is every start.
   mkdir -p "$KC_HOME/data/import"
   rm -f "$KC_HOME"/data/import/*.json
-  cp "$REALM_DIR/realm-keyhub.json" "$REALM_DIR/realm-other.json" "$KC_HOME/data/import/"
+  local realms="${KEYCLOAK_REALMS:-$REALM_DIR/realm-keyhub.json $REALM_DIR/realm-other.json}"
+  # shellcheck disable=SC2086 # a list of paths
+  cp $realms "$KC_HOME/data/import/"
 
   mkdir -p "$BASE"
   : > "$LOG"

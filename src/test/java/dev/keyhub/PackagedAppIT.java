@@ -70,6 +70,11 @@ class PackagedAppIT {
             assertEquals("tenants-eu-1", json.readTree(registered.body()).path("id").asText(), registered.body());
 
             assertEquals(200, app.call("GET", "/q/metrics", null, null).status());
+            assertEquals(200, app.call("GET", "/q/openapi", null, null).status());
+            // Internals are on the management interface only: the public port serves none of them.
+            for (String internal : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/swagger-ui")) {
+                assertEquals(404, app.callPublic("GET", internal).status(), internal + " on the public port");
+            }
         } catch (AssertionError | Exception e) {
             System.err.println("---- last lines of " + LOG + " ----\n" + tail(LOG, 80) + "\n----");
             throw e;

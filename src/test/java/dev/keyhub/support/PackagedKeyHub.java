@@ -39,6 +39,7 @@ public final class PackagedKeyHub {
     private final Map<String, String> extraEnv;
     private final List<String> jvmArgs;
     private final int port;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
 
@@ -52,6 +53,7 @@ public final class PackagedKeyHub {
         this.extraEnv = extraEnv;
         this.jvmArgs = jvmArgs;
         this.port = freePort();
+        this.managementPort = freePort();
         Files.deleteIfExists(log);
     }
 
@@ -73,6 +75,8 @@ public final class PackagedKeyHub {
         env.put("QUARKUS_PROFILE", "prod");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:" + catalog.port() + "/keyhub");
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
@@ -120,8 +124,17 @@ public final class PackagedKeyHub {
         return process.pid();
     }
 
+    /**
+     * Calls the application; paths under {@code /q/} (health, metrics, the OpenAPI document) go to its management
+     * interface, where the prod profile serves them.
+     */
     public Answer call(String method, String path, String token, String json) {
         return send(method, path, token, json, Duration.ofSeconds(30)).join();
+    }
+
+    /** Calls the public port whatever the path, as a client outside the cluster would. */
+    public Answer callPublic(String method, String path) {
+        return send(URI.create("http://127.0.0.1:" + port + path), method, null, null, Duration.ofSeconds(30)).join();
     }
 
     /**
@@ -129,7 +142,12 @@ public final class PackagedKeyHub {
      * is an answer with status -1.
      */
     public CompletableFuture<Answer> send(String method, String path, String token, String json, Duration timeout) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        int target = path.startsWith("/q/") ? managementPort : port;
+        return send(URI.create("http://127.0.0.1:" + target + path), method, token, json, timeout);
+    }
+
+    private CompletableFuture<Answer> send(URI uri, String method, String token, String json, Duration timeout) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
