@@ -148,11 +148,30 @@ public final class TenantRoles {
      * and dropped by the recovery sweep once they are gone. For the maintenance database.
      */
     public static String revokeCredentialsSql(String database) {
+        return dropCredentials("""
+                SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
+                WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = '%s') AND m.rolname LIKE 'kh\\_c\\_%%'"""
+                .formatted(roleOf(database)));
+    }
+
+    /**
+     * Drops the vended credentials that expired, or whose tenant role is gone; for the recovery sweep, on the
+     * maintenance database.
+     */
+    public static final String DROP_STALE_CREDENTIALS_SQL = dropCredentials("""
+            SELECT c.rolname FROM pg_roles c
+            WHERE c.rolname LIKE 'kh\\_c\\_%' AND (c.rolvaliduntil < now() OR NOT EXISTS (
+                SELECT FROM pg_auth_members a JOIN pg_roles t ON t.oid = a.roleid
+                WHERE a.member = c.oid AND t.rolname LIKE 'kh\\_t\\_%'))""");
+
+    /**
+     * One statement that, for each credential role the query names, ends its sessions and drops it, or refuses
+     * its logins when it owns objects and cannot be dropped yet.
+     */
+    private static String dropCredentials(String rolesQuery) {
         return """
                 DO $$DECLARE r text; BEGIN
-                  FOR r IN SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
-                           WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = '%s')
-                             AND m.rolname LIKE 'kh\\_c\\_%%'
+                  FOR r IN %s
                   LOOP
                     PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = r;
                     BEGIN
@@ -161,29 +180,8 @@ public final class TenantRoles {
                       EXECUTE format('ALTER ROLE %%I NOLOGIN', r);
                     END;
                   END LOOP;
-                END$$""".formatted(roleOf(database));
+                END$$""".formatted(rolesQuery);
     }
-
-    /**
-     * Drops the vended credentials that expired, or whose tenant role is gone; for the recovery sweep, on the
-     * maintenance database.
-     */
-    public static final String DROP_STALE_CREDENTIALS_SQL = """
-            DO $$DECLARE r text; BEGIN
-              FOR r IN SELECT c.rolname FROM pg_roles c
-                       WHERE c.rolname LIKE 'kh\\_c\\_%'
-                         AND (c.rolvaliduntil < now() OR NOT EXISTS (
-                              SELECT FROM pg_auth_members a JOIN pg_roles t ON t.oid = a.roleid
-                              WHERE a.member = c.oid AND t.rolname LIKE 'kh\\_t\\_%'))
-              LOOP
-                PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = r;
-                BEGIN
-                  EXECUTE format('DROP ROLE %I', r);
-                EXCEPTION WHEN dependent_objects_still_exist THEN
-                  EXECUTE format('ALTER ROLE %I NOLOGIN', r);
-                END;
-              END LOOP;
-            END$$""";
 
     /** Creates the group role unless it exists; for the maintenance database. */
     public static final String CREATE_GROUP_SQL = "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"
