@@ -15,6 +15,9 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -57,12 +60,14 @@ public class MigrationRunner {
     private final MigrationsConfig config;
     private final String instance = UUID.randomUUID().toString();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private final MeterRegistry registry;
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService heart;
     private ExecutorService workers;
 
     public MigrationRunner(JobQueue queue, DbServers servers, TenantSchema schema, TenantDirectory directory,
-            MigrationsConfig config) {
+            MigrationsConfig config, MeterRegistry registry) {
+        this.registry = registry;
         this.queue = queue;
         this.servers = servers;
         this.schema = schema;
@@ -221,17 +226,31 @@ public class MigrationRunner {
         ticker.execute(this::tick);
     }
 
+    /**
+     * Records a task's outcome (and claims the next, answered), and times it in {@code keyhub.migration.tasks},
+     * tagged with its phase, changelog and outcome.
+     */
+    private Task done(Task task, long started, TaskState state, String from, String to, String error) throws SQLException {
+        Timer.builder("keyhub.migration.tasks").description("Migration tasks: how long each took, by outcome")
+                .tag("phase", task.phase().name().toLowerCase(java.util.Locale.ROOT))
+                .tag("changelog", task.changelog().wireName())
+                .tag("outcome", state.name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        return queue.done(task, instance, state, from, to, error);
+    }
+
     /** Runs one task; answers the task claimed next in the same statement as this one's outcome, or null. */
     private Task run(Task task) throws SQLException {
+        long started = System.nanoTime();
         ServerAddress address = servers.addressOf(task.server());
         Direction direction = Direction.fromWire(task.direction());
         TenantChangelog changelog = schema.changelog(task.changelog());
         if (task.phase() == Phase.DRY_RUN) {
             try {
                 changelog.dryRun(address, task.database(), direction, task.target());
-                return queue.done(task, instance, TaskState.SUCCEEDED, null, null, null);
+                return done(task, started, TaskState.SUCCEEDED, null, null, null);
             } catch (RuntimeException e) {
-                return queue.done(task, instance, TaskState.FAILED, null, null, e.getMessage());
+                return done(task, started, TaskState.FAILED, null, null, e.getMessage());
             }
         }
         // The claim marked the tenant as migrating; drop this replica's cached copy so writes stop at once.
@@ -239,11 +258,11 @@ public class MigrationRunner {
         Task next;
         try {
             TenantSchema.Outcome outcome = changelog.apply(address, task.database(), direction, task.target());
-            next = queue.done(task, instance, TaskState.SUCCEEDED, outcome.from(), outcome.to(), null);
+            next = done(task, started, TaskState.SUCCEEDED, outcome.from(), outcome.to(), null);
         } catch (TenantSchema.MigrationFailure e) {
-            next = queue.done(task, instance, TaskState.FAILED, e.from(), e.reached(), e.getMessage());
+            next = done(task, started, TaskState.FAILED, e.from(), e.reached(), e.getMessage());
         } catch (RuntimeException e) {
-            next = queue.done(task, instance, TaskState.FAILED, null, null, e.getMessage());
+            next = done(task, started, TaskState.FAILED, null, null, e.getMessage());
         }
         directory.forget(task.slug(), task.tenant()).await().indefinitely();
         return next;

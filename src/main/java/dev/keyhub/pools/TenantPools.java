@@ -61,6 +61,7 @@ import dev.keyhub.servers.ServerAddress;
 public class TenantPools {
 
     private static final Logger LOG = Logger.getLogger(TenantPools.class);
+    private static final String UNAVAILABLE = "keyhub.tenant.database.unavailable";
 
     private final Vertx vertx;
     private final DbServers servers;
@@ -196,10 +197,11 @@ public class TenantPools {
      */
     private <T> Uni<T> use(TenantRef tenant, Function<SqlConnection, Uni<T>> work) {
         long deadline = System.nanoTime() + config.acquireTimeout().toNanos();
-        return servers.address(tenant.dbServerId())
-                .onFailure(DbServers.Unconfigured.class).transform(this::unavailable)
-                .chain(address -> budgets.limit(tenant.dbServerId(), address)
-                        .onFailure(e -> !(e instanceof ProblemException)).transform(this::unavailable)
+        String server = tenant.dbServerId();
+        return servers.address(server)
+                .onFailure(DbServers.Unconfigured.class).transform(e -> unreachable(server, e))
+                .chain(address -> budgets.limit(server, address)
+                        .onFailure(e -> !(e instanceof ProblemException)).transform(e -> unreachable(server, e))
                         .chain(limit -> acquire(tenant, address, limit, deadline)))
                 .chain(lane -> connectionOrRepair(lane)
                         .chain(conn -> work.apply(conn).onTermination().call(() -> conn.close().onFailure().recoverWithNull()))
@@ -210,7 +212,7 @@ public class TenantPools {
                         })
                         .onFailure(e -> DatabaseFailures.unreachable(e) || DatabaseFailures.missingDatabase(e)
                                 || DatabaseFailures.loginRefused(e))
-                        .transform(this::unavailable)
+                        .transform(e -> unreachable(server, e))
                         .onTermination().invoke(() -> release(lane)));
     }
 
@@ -650,6 +652,8 @@ public class TenantPools {
                 .description("Connection budget of the server's tenant connections on this replica").register(registry);
         server.evictions = Counter.builder("keyhub.tenant.pool.evictions").tag("server", id)
                 .description("Tenant connections closed to make room for another tenant").register(registry);
+        Counter.builder(UNAVAILABLE).tag("server", id)
+                .description("Requests answered 503 because a tenant database could not be opened").register(registry);
         server.rejections = Counter.builder("keyhub.tenant.pool.rejections").tag("server", id)
                 .description("Requests answered 503 because no connection could be had in time").register(registry);
     }
@@ -663,6 +667,12 @@ public class TenantPools {
         return ProblemException.unavailable("tenant_pool_busy",
                 "All database connections for this tenant's server are in use; retry shortly.",
                 config.retryAfterSeconds());
+    }
+
+    /** A tenant database of the server could not be opened: counted, for alerts, and answered 503. */
+    private Throwable unreachable(String serverId, Throwable cause) {
+        registry.counter(UNAVAILABLE, "server", serverId).increment();
+        return unavailable(cause);
     }
 
     private Throwable unavailable(Throwable cause) {

@@ -2,6 +2,7 @@ package dev.keyhub.provisioning;
 
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -9,6 +10,8 @@ import jakarta.enterprise.event.Event;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Row;
@@ -72,11 +75,13 @@ public class ProvisioningService {
     private final boolean useSpares;
     private final String identityProvider;
     private final String template;
+    private final MeterRegistry registry;
 
     public ProvisioningService(TenantRepository tenants, DbServers servers, DatabaseAdmin databases, OrganizationRepository organizations,
             TenantDirectory directory, TenantPools pools, Event<ProvisioningStep.Starting> starting, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
-            ProvisioningConfig config, SchemaConfig schema) {
+            ProvisioningConfig config, SchemaConfig schema, MeterRegistry registry) {
+        this.registry = registry;
         this.tenants = tenants;
         this.servers = servers;
         this.databases = databases;
@@ -101,6 +106,7 @@ public class ProvisioningService {
                     "The slug '" + request.slug() + "' is reserved."));
         }
         UUID id = UUID.randomUUID();
+        long started = System.nanoTime();
         return starting(ProvisioningStep.RECORD, id)
                 .chain(() -> record(id, request))
                 .invoke(recorded -> {
@@ -108,7 +114,22 @@ public class ProvisioningService {
                         spares.topUp();
                     }
                 })
-                .chain(recorded -> build(recorded, request));
+                .chain(recorded -> build(recorded, request))
+                .onItemOrFailure().invoke((tenant, failure) -> timed(started, failure));
+    }
+
+    /**
+     * Times a provisioning in {@code keyhub.provisioning}: outcome {@code created}, {@code refused} (the request
+     * was wrong: a 4xx, such as a taken slug) or {@code failed} (KeyHub or a database failed: no capacity, a
+     * failed step), with the problem's code.
+     */
+    private void timed(long started, Throwable failure) {
+        String outcome = failure == null ? "created"
+                : failure instanceof ProblemException p && p.status() < 500 ? "refused" : "failed";
+        String code = failure == null ? "none" : failure instanceof ProblemException p ? p.code() : "internal_error";
+        Timer.builder("keyhub.provisioning").description("Tenant provisionings: how long each took, by outcome")
+                .tag("outcome", outcome).tag("code", code)
+                .register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 
     private Uni<Tenant> build(Recorded recorded, CreateTenantRequest request) {
