@@ -60,15 +60,15 @@ public class ProvisioningRecovery {
 
     /** One pass over unfinished tenants; returns how many were finished. Blocking. */
     public int sweep() {
+        Map<DbServer, ServerAddress> reachable = new java.util.LinkedHashMap<>();
         for (DbServer host : activeHosts()) {
-            ServerAddress server;
             try {
-                server = servers.addressOf(host);
+                reachable.put(host, servers.addressOf(host));
             } catch (DbServers.Unconfigured e) {
-                continue; // reported at start-up; nothing can be done on it from here
+                // reported at start-up; nothing can be done on it from here
             }
-            reopenClosedDatabases(host, server);
         }
+        reachable.forEach(this::reopenClosedDatabases);
         finishMoves();
         int done = 0;
         for (Unfinished t : unfinished()) {
@@ -85,13 +85,8 @@ public class ProvisioningRecovery {
                 LOG.warnf(e, "Could not yet recover tenant %s (%s): %s", t.id(), t.status(), e.getMessage());
             }
         }
-        for (DbServer host : activeHosts()) {
-            try {
-                reconcileRoles(host, servers.addressOf(host));
-            } catch (DbServers.Unconfigured e) {
-                continue;
-            }
-        }
+        // After the unfinished tenants, so that the roles of the databases just dropped are gone too.
+        reachable.forEach(this::reconcileRoles);
         return done;
     }
 
