@@ -59,7 +59,7 @@ public class DatabaseCredentialsResource {
     @Operation(summary = "Issue a short-lived credential that opens this tenant's database and no other",
             description = "The password is in this response only. With rotate=true the tenant's earlier credentials "
                     + "stop working and their sessions end.")
-    @APIResponse(responseCode = "201", description = "host, port, database, user, password, expiresAt")
+    @APIResponse(responseCode = "201", description = "host, port, database, user, password, expiresAt, sslmode")
     @APIResponse(responseCode = "400", description = "ttlSeconds out of range, invalid body")
     @APIResponse(responseCode = "403", description = "The token lacks the role " + ROLE)
     @APIResponse(responseCode = "404", description = "No such tenant")

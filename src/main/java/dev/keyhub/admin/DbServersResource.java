@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import io.smallrye.mutiny.Multi;
@@ -42,6 +43,7 @@ import dev.keyhub.schema.Templates;
 import dev.keyhub.servers.CredentialsConfig;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.servers.Tls;
 
 /**
  * Platform admin: the PostgreSQL servers that host tenant databases. A server is registered with a
@@ -88,22 +90,34 @@ public class DbServersResource {
                     message = "must be lower-case letters and digits, so that it can be set by environment variable")
             String credentialsRef,
             @Size(max = 63) String maintenanceDb,
-            @Min(1) @Max(100_000) Integer connectionBudget) {
+            @Min(1) @Max(100_000) Integer connectionBudget,
+            @Schema(description = "How connections to the server are secured, as libpq's sslmode: disable (the default), "
+                    + "require (TLS, certificate not checked), verify-ca (signed by sslRootCert), verify-full (also issued "
+                    + "to host)", enumeration = {"disable", "require", "verify-ca", "verify-full"})
+            @Pattern(regexp = "disable|require|verify-ca|verify-full", message = "must be " + Tls.MODES) String sslmode,
+            @Schema(description = "Path, on every KeyHub replica, of the PEM CA certificate that verifies the server "
+                    + "(a mounted Secret); required by verify-ca and verify-full")
+            @Size(max = 1000) String sslRootCert) {
     }
 
+    /**
+     * A registered server. {@code sslmode} and {@code sslRootCert} are those KeyHub connects with (for the catalog's
+     * own server, {@code keyhub.catalog.sslmode}); credentials are never part of it.
+     */
     public record ServerView(String id, String host, Integer port, String region, int capacity, String status,
             String templateVersion, String templateProductVersion, long tenants, boolean catalogServer,
-            BudgetView connectionBudget) {
+            String sslmode, String sslRootCert, BudgetView connectionBudget) {
 
-        static ServerView of(ServerStore.Hosting hosting) {
+        static ServerView of(ServerStore.Hosting hosting, Tls tls) {
             DbServer s = hosting.server();
             return new ServerView(s.id, s.host, s.port, s.region, s.capacity, s.status, s.templateVersion,
-                    s.templateProductVersion, hosting.tenants(), s.usesCatalogConnection, null);
+                    s.templateProductVersion, hosting.tenants(), s.usesCatalogConnection, tls.mode().value(),
+                    tls.rootCert(), null);
         }
 
         ServerView with(BudgetView budget) {
             return new ServerView(id, host, port, region, capacity, status, templateVersion, templateProductVersion,
-                    tenants, catalogServer, budget);
+                    tenants, catalogServer, sslmode, sslRootCert, budget);
         }
     }
 
@@ -126,7 +140,8 @@ public class DbServersResource {
     @Operation(summary = "Registered database servers with their tenant counts and connection budgets (no credentials)")
     @APIResponse(responseCode = "200", description = "The servers")
     public Uni<List<ServerView>> list() {
-        return store.listHosting().chain(all -> Multi.createFrom().iterable(all).map(ServerView::of)
+        return store.listHosting().chain(all -> Multi.createFrom().iterable(all)
+                .map(hosting -> ServerView.of(hosting, servers.tlsOf(hosting.server())))
                 .onItem().transformToUniAndConcatenate(view -> budget(view.id()).map(view::with))
                 .collect().asList());
     }
@@ -142,13 +157,21 @@ public class DbServersResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Register a server: KeyHub connects to it and creates its template at the fleet's version")
     @APIResponse(responseCode = "201", description = "Registered")
-    @APIResponse(responseCode = "400", description = "Invalid body or unknown credentials reference")
+    @APIResponse(responseCode = "400", description = "Invalid body, unknown credentials reference, or TLS settings "
+            + "that cannot work (invalid_tls); a server that fails them: tls_not_offered, tls_untrusted_certificate, "
+            + "tls_host_mismatch, tls_failed")
     @APIResponse(responseCode = "409", description = "A server with this id exists")
     @APIResponse(responseCode = "503", description = "The server cannot be reached with those credentials")
     public Uni<Response> register(@Valid @NotNull NewServer body) {
         if (!credentials.byReference().containsKey(body.credentialsRef())) {
             throw ProblemException.badRequest("unknown_credentials", "No credentials '" + body.credentialsRef()
                     + "' are configured (keyhub.credentials." + body.credentialsRef() + ".username/password).");
+        }
+        Tls tls;
+        try {
+            tls = Tls.of(body.sslmode(), body.sslRootCert());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("invalid_tls", "The TLS settings cannot work: " + e.getMessage() + ".");
         }
         DbServer server = new DbServer();
         server.id = body.id();
@@ -161,6 +184,8 @@ public class DbServersResource {
         server.templateDatabase = template;
         server.connectionBudget = body.connectionBudget();
         server.status = "active";
+        server.sslMode = tls.mode().value();
+        server.sslRootCert = tls.rootCert();
         ServerAddress address = servers.addressOf(server);
         // The template is prepared on a worker thread (Liquibase is blocking); the catalog write goes back to the
         // request's Vert.x context, where Hibernate Reactive sessions live.
@@ -176,8 +201,10 @@ public class DbServersResource {
                                 fleet.orElseGet(templates::startVersions)))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .emitOn(MutinyHelper.executor(request))
-                        .onFailure().transform(e -> ProblemException.unavailable("server_unreachable",
-                                "The server could not be reached or prepared with those credentials.", 30)))
+                        .onFailure().transform(e -> Tls.failureOf(e)
+                                .map(tlsFailure -> ProblemException.badRequest(tlsFailure.code(), tlsFailure.detail()))
+                                .orElseGet(() -> ProblemException.unavailable("server_unreachable",
+                                        "The server could not be reached or prepared with those credentials.", 30))))
                 .chain(versions -> {
                     server.templateVersion = versions.keyhub();
                     server.templateProductVersion = versions.product();

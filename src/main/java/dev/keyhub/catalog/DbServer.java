@@ -37,6 +37,12 @@ public class DbServer {
     @Column(name = "template_product_version")
     public String templateProductVersion;
     public String status;
+    /** How connections to the server are secured: libpq's sslmode (disable, require, verify-ca, verify-full). */
+    @Column(name = "ssl_mode")
+    public String sslMode = "disable";
+    /** The CA certificate (PEM file on every replica) that verifies the server, for the verifying modes. */
+    @Column(name = "ssl_root_cert")
+    public String sslRootCert;
     /** The tenant connections each replica may hold on this server; null: derived from its settings. */
     @Column(name = "connection_budget")
     public Integer connectionBudget;

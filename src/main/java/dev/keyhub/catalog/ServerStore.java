@@ -38,7 +38,8 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
             s.uses_catalog_connection AS server_uses_catalog_connection, s.credentials_ref AS server_credentials_ref,
             s.template_database AS server_template_database, s.template_version AS server_template_version,
             s.template_product_version AS server_template_product_version,
-            s.status AS server_status, s.connection_budget AS server_connection_budget""";
+            s.status AS server_status, s.connection_budget AS server_connection_budget,
+            s.ssl_mode AS server_ssl_mode, s.ssl_root_cert AS server_ssl_root_cert""";
 
     private static final String BY_ID = "SELECT " + COLUMNS + " FROM db_servers s WHERE s.id = $1";
     private static final String ACTIVE = "SELECT " + COLUMNS + " FROM db_servers s WHERE s.status <> 'disabled' ORDER BY s.id";
@@ -75,6 +76,8 @@ public class ServerStore implements PanacheRepositoryBase<DbServer, String> {
         s.templateProductVersion = (String) row.get("server_template_product_version");
         s.status = (String) row.get("server_status");
         s.connectionBudget = (Integer) row.get("server_connection_budget");
+        s.sslMode = (String) row.get("server_ssl_mode");
+        s.sslRootCert = (String) row.get("server_ssl_root_cert");
         return s;
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -71,12 +72,34 @@ public class EmbeddedPostgres {
     /** As {@link #start(Path, String, boolean)}, with the server's {@code max_connections} set. */
     public static EmbeddedPostgres start(Path baseDir, String name, boolean fresh, int maxConnections) {
         EmbeddedPostgres pg = new EmbeddedPostgres(baseDir, name, maxConnections, 0);
+        pg.begin(fresh);
+        return pg;
+    }
+
+    /** Starts this server: for subclasses that configure it ({@link #settings}, {@link #prepare}). */
+    protected final void begin(boolean fresh) {
         try {
-            pg.startServer(fresh);
+            startServer(fresh);
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL could not start", e);
         }
-        return pg;
+    }
+
+    /** Server settings ({@code name=value}) besides the port and the connection limit. */
+    protected List<String> settings() {
+        return List.of();
+    }
+
+    /** Called with the data directory after it was initialised and before the server starts: to add files to it. */
+    protected void prepare(Path data) throws IOException {
+    }
+
+    /** Makes a file in the data directory the server's alone (mode 600, owned by the user the server runs as). */
+    protected final void serverOnly(Path file) throws IOException {
+        if (!isWindows()) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        handOver(file, false);
     }
 
     public int port() {
@@ -135,6 +158,7 @@ public class EmbeddedPostgres {
         if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
             initDb();
         }
+        prepare(dataDir);
         port = freePort();
         Files.deleteIfExists(log());
         handOver(baseDir, false);
@@ -149,7 +173,8 @@ public class EmbeddedPostgres {
     protected void launch() {
         run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", log().toString(), "-w", "-t", "60",
                 "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
-                        + " -c max_connections=" + maxConnections,
+                        + " -c max_connections=" + maxConnections
+                        + settings().stream().map(setting -> " -c " + setting).collect(Collectors.joining()),
                 "start"), true);
         synchronized (this) {
             if (!stopHook) {

@@ -40,9 +40,12 @@ public class DatabaseCredentials {
         this.config = config;
     }
 
-    /** What a service needs to connect: where, which database, as whom, and until when. */
+    /**
+     * What a service needs to connect: where, which database, as whom, until when, and the {@code sslmode} KeyHub
+     * itself uses with that server (a client should connect at least as securely).
+     */
     public record Issued(UUID tenantId, String host, int port, String database, String user, String password,
-            OffsetDateTime expiresAt) {
+            OffsetDateTime expiresAt, String sslmode) {
     }
 
     /**
@@ -69,7 +72,7 @@ public class DatabaseCredentials {
             return servers.address(tenant.dbServerId).chain(server -> databases
                     .issueCredential(server, tenant.databaseName, user, ttl, config.connectionLimit(), rotate)
                     .map(c -> new Issued(tenant.id, server.host(), server.port(), tenant.databaseName, c.user(),
-                            c.password(), c.expiresAt())));
+                            c.password(), c.expiresAt(), server.tls().mode().value())));
         });
     }
 

@@ -25,17 +25,21 @@ public class DbServers {
     private final String catalogUrl;
     private final String catalogUser;
     private final String catalogPassword;
+    private final Tls catalogTls;
     private final Map<String, ServerAddress> known = new ConcurrentHashMap<>();
 
     public DbServers(CredentialsConfig config, ServerStore store,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String catalogUrl,
             @ConfigProperty(name = "quarkus.datasource.username") String catalogUser,
-            @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword) {
+            @ConfigProperty(name = "quarkus.datasource.password") String catalogPassword,
+            @ConfigProperty(name = CatalogTls.MODE, defaultValue = "disable") String catalogSslMode,
+            @ConfigProperty(name = CatalogTls.ROOT_CERT) java.util.Optional<String> catalogRootCert) {
         this.config = config;
         this.store = store;
         this.catalogUrl = catalogUrl;
         this.catalogUser = catalogUser;
         this.catalogPassword = catalogPassword;
+        this.catalogTls = Tls.of(catalogSslMode, catalogRootCert.orElse(null));
     }
 
     /** The address of a registered server; fails with {@link IllegalStateException} for an unknown one. */
@@ -59,14 +63,25 @@ public class DbServers {
         if (server.usesCatalogConnection) {
             PgConnectOptions catalog = PgConnectOptions.fromUri(catalogUrl.replaceFirst("^vertx-reactive:", ""));
             return new ServerAddress(catalog.getHost(), catalog.getPort(), catalogUser, catalogPassword,
-                    server.maintenanceDb);
+                    server.maintenanceDb, catalogTls);
         }
         CredentialsConfig.Credentials credentials = config.byReference().get(server.credentialsRef);
         if (credentials == null) {
             throw new Unconfigured(server);
         }
         return new ServerAddress(server.host, server.port, credentials.username(), credentials.password(),
-                server.maintenanceDb);
+                server.maintenanceDb, registeredTls(server));
+    }
+
+    /** The TLS settings KeyHub connects to a server with: the catalog's for the catalog's own server. */
+    public Tls tlsOf(DbServer server) {
+        return server.usesCatalogConnection ? catalogTls : registeredTls(server);
+    }
+
+    /** A server row's TLS settings, as registered (checked then; a CA file since removed fails its connections). */
+    private static Tls registeredTls(DbServer server) {
+        return new Tls(Tls.Mode.valueOf(server.sslMode.toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+                server.sslRootCert);
     }
 
     /** The catalog's database, when the catalog lives on the server at this address. */

@@ -50,7 +50,7 @@ class TenantRolesTest {
         var hostPort = url.replaceFirst("^jdbc:postgresql://", "").replaceFirst("/.*$", "").split(":");
         return new ServerAddress(hostPort[0], Integer.parseInt(hostPort[1]),
                 config.getValue("quarkus.datasource.username", String.class),
-                config.getValue("quarkus.datasource.password", String.class), "postgres");
+                config.getValue("quarkus.datasource.password", String.class), "postgres", null);
     }
 
     /** Logs in as a tenant database's role, with the password KeyHub derives for it, to {@code database}. */

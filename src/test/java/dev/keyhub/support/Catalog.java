@@ -18,8 +18,11 @@ public final class Catalog {
 
     public static Connection connect(String database) throws SQLException {
         var config = ConfigProvider.getConfig();
+        // The catalog's URL with the TLS parameters it was given (keyhub.catalog.sslmode), for another database.
         String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
-        String serverUrl = url.substring(0, url.lastIndexOf('/') + 1) + database;
+        int query = url.indexOf('?');
+        String path = query < 0 ? url : url.substring(0, query);
+        String serverUrl = path.substring(0, path.lastIndexOf('/') + 1) + database + (query < 0 ? "" : url.substring(query));
         return DriverManager.getConnection(serverUrl, config.getValue("quarkus.datasource.username", String.class),
                 config.getValue("quarkus.datasource.password", String.class));
     }
