@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
@@ -74,6 +75,13 @@ class PackagedAppIT {
             // Internals are on the management interface only: the public port serves none of them.
             for (String internal : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/swagger-ui")) {
                 assertEquals(404, app.callPublic("GET", internal).status(), internal + " on the public port");
+            }
+            // The prod profile logs one JSON object per line.
+            List<String> lines = Files.readAllLines(LOG, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+            assertTrue(lines.size() > 5, "the application logged: " + lines);
+            for (String line : lines) {
+                JsonNode entry = json.readTree(line);
+                assertTrue(entry.hasNonNull("timestamp") && entry.hasNonNull("level") && entry.hasNonNull("message"), line);
             }
         } catch (AssertionError | Exception e) {
             System.err.println("---- last lines of " + LOG + " ----\n" + tail(LOG, 80) + "\n----");

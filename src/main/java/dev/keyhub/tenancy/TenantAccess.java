@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
 
 import io.quarkus.arc.Arc;
 import io.quarkus.cache.Cache;
@@ -23,6 +24,7 @@ import dev.keyhub.catalog.Freeze;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
+import dev.keyhub.common.RequestIds;
 import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
 
@@ -33,6 +35,8 @@ import dev.keyhub.pools.TenantPools;
  */
 @ApplicationScoped
 public class TenantAccess {
+
+    private static final Logger LOG = Logger.getLogger(TenantAccess.class);
 
     public static final String CURRENT = "current";
     private static final int FROZEN_RETRY_AFTER = 5;
@@ -114,6 +118,8 @@ public class TenantAccess {
                     if (!allows(claim, ref)) {
                         throw mismatch();
                     }
+                    RequestIds.tenant(ref.id());
+                    LOG.debugf("Request resolved to tenant %s (%s)", ref.id(), ref.slug());
                     checkUsable(ref);
                     if (writes && ref.frozen() != null) {
                         throw frozen(ref.frozen());

@@ -2,6 +2,7 @@ package dev.keyhub.reliability;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,9 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.provisioning.ProvisioningStep;
@@ -40,6 +44,7 @@ import static io.restassured.RestAssured.given;
 class AlertMetricsTest {
 
     private static final Path RULES = Path.of("deploy/monitoring/keyhub-alerts.yaml");
+    private static final Path DASHBOARD = Path.of("deploy/monitoring/keyhub-dashboard.json");
 
     @Inject
     StepFaults faults;
@@ -129,17 +134,43 @@ class AlertMetricsTest {
     }
 
     @Test
-    void everyMeterAndLabelTheAlertRulesNameExists() throws Exception {
+    void everyMeterAndLabelTheAlertRulesAndTheDashboardNameExists() throws Exception {
         // Exercise each meter once, so that it is exported: provisioning, a request on the tenant's server, a job.
         var t = Tenants.create("alerts-rules");
         given().auth().oauth2(Members.ownerToken(t)).get("/api/tenants/" + t.slug() + "/me").then().statusCode(200);
         releaseAndRollBack(t);
         String metrics = metrics();
-        String rules = Files.readString(RULES);
-        Matcher expr = Pattern.compile("expr: (.+)").matcher(rules);
-        Set<String> checked = new LinkedHashSet<>();
+
+        List<String> rules = new ArrayList<>();
+        Matcher expr = Pattern.compile("expr: (.+)").matcher(Files.readString(RULES));
         while (expr.find()) {
-            Matcher meter = Pattern.compile("(keyhub_[a-z_]+)(\\{[^}]*})?").matcher(expr.group(1));
+            rules.add(expr.group(1));
+        }
+        assertEquals(Set.of("keyhub_tenant_pool_rejections_total", "keyhub_tenant_database_unavailable_total",
+                "keyhub_migration_tasks_seconds_count", "keyhub_provisioning_seconds_count"), exported(metrics, rules));
+
+        List<String> panels = new ArrayList<>();
+        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                panels.add(target.path("expr").asText());
+            }
+        }
+        Set<String> shown = exported(metrics, panels);
+        assertTrue(shown.containsAll(Set.of("keyhub_tenant_connections_open", "keyhub_tenant_connections_budget",
+                "keyhub_tenant_pools", "keyhub_tenant_pool_waiters", "keyhub_tenant_pool_rejections_total",
+                "keyhub_tenant_database_unavailable_total", "keyhub_provisioning_seconds_count",
+                "keyhub_migration_tasks_seconds_count")), "the dashboard shows the pools, provisioning and migrations: " + shown);
+    }
+
+    /**
+     * Checks that every meter an expression names is exported, with every label it selects on or groups by; returns
+     * the meters named.
+     */
+    private static Set<String> exported(String metrics, List<String> expressions) {
+        Set<String> checked = new LinkedHashSet<>();
+        for (String expression : expressions) {
+            Matcher meter = Pattern.compile("\\b((?:keyhub|http_server_requests|jvm|process)_[a-z_]+)(\\{[^}]*})?")
+                    .matcher(expression);
             while (meter.find()) {
                 String name = meter.group(1);
                 List<String> lines = metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).toList();
@@ -147,18 +178,22 @@ class AlertMetricsTest {
                 Matcher labels = Pattern.compile("([a-z_]+)(=~|!=|=)").matcher(meter.group(2) == null ? "" : meter.group(2));
                 while (labels.find()) {
                     String label = labels.group(1);
-                    assertTrue(lines.stream().anyMatch(l -> l.contains(label + "=\"")), name + " has no label " + label);
+                    // job and instance are Prometheus's, added when it scrapes.
+                    if (!Set.of("job", "instance").contains(label)) {
+                        assertTrue(lines.stream().anyMatch(l -> l.contains(label + "=\"")), name + " has no label " + label);
+                    }
                 }
-                Matcher by = Pattern.compile("by \\(([a-z_, ]+)\\)").matcher(expr.group(1));
+                Matcher by = Pattern.compile("by \\(([a-z_, ]+)\\)").matcher(expression);
                 while (by.find()) {
                     for (String label : by.group(1).split(",\\s*")) {
-                        assertTrue(lines.stream().anyMatch(l -> l.contains(label + "=\"")), name + " has no label " + label);
+                        if (!Set.of("job", "instance").contains(label)) {
+                            assertTrue(lines.stream().anyMatch(l -> l.contains(label + "=\"")), name + " has no label " + label);
+                        }
                     }
                 }
                 checked.add(name);
             }
         }
-        assertEquals(Set.of("keyhub_tenant_pool_rejections_total", "keyhub_tenant_database_unavailable_total",
-                "keyhub_migration_tasks_seconds_count", "keyhub_provisioning_seconds_count"), checked);
+        return checked;
     }
 }
