@@ -116,6 +116,12 @@ public class ProblemMapper {
             return build(Problem.of(400, "invalid_text", "Bad request",
                     "The request contains text that cannot be stored, such as a NUL character.")).build();
         }
+        if (e instanceof java.util.concurrent.CancellationException) {
+            // The request's work was cancelled because its client went away: nobody reads this answer, and nothing
+            // failed on KeyHub's side.
+            LOG.debugf("Request cancelled: the client went away");
+            return build(Problem.of(503, "request_cancelled", "Service unavailable", "The request was cancelled.")).build();
+        }
         if (DatabaseFailures.missingDatabase(e)) {
             LOG.errorf("A tenant database is missing: %s", e.getMessage());
             return problem(DatabaseFailures.tenantDatabaseMissing());

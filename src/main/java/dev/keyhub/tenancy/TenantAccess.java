@@ -22,6 +22,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 import dev.keyhub.catalog.Freeze;
 import dev.keyhub.catalog.TenantRef;
+import dev.keyhub.common.Detached;
 import dev.keyhub.common.Ids;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.RequestIds;
@@ -159,7 +160,7 @@ public class TenantAccess {
      * tenant drops its entries on this replica (see {@link TenantPools#withTransaction}).
      */
     private Uni<Member> member(TenantRef ref, Caller caller) {
-        return members.getAsync(new MemberKey(ref.id(), caller.issuer(), caller.subject()), key -> load(ref, caller));
+        return Detached.from(members.getAsync(new MemberKey(ref.id(), caller.issuer(), caller.subject()), key -> load(ref, caller)));
     }
 
     private Uni<Member> load(TenantRef ref, Caller caller) {

@@ -7,18 +7,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.cache.Cache;
 import io.quarkus.cache.CacheName;
-import io.quarkus.cache.CacheResult;
 import io.smallrye.mutiny.Uni;
 
 import dev.keyhub.catalog.Tenant;
 import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.catalog.TenantRepository;
+import dev.keyhub.common.Detached;
 import dev.keyhub.common.ProblemException;
 
 /**
  * Finds tenants in the catalog for the request path. Results are cached per replica for a short time
- * ({@code quarkus.cache.caffeine."tenants".expire-after-write}); lifecycle changes invalidate them at once
- * on the replica that made them.
+ * ({@code quarkus.cache.caffeine."tenants".expire-after-write}), by slug and by id; lifecycle changes invalidate them
+ * at once on the replica that made them. A failed lookup is not cached. A request that goes away while a lookup is
+ * pending does not cancel it for the others waiting on it ({@link Detached}).
  */
 @ApplicationScoped
 public class TenantDirectory {
@@ -36,8 +37,11 @@ public class TenantDirectory {
      * The live tenant with this slug. Fails with 404 {@code tenant_not_found} when there is none, and with 410
      * {@code tenant_deleted} when the slug belonged to a tenant that was deleted.
      */
-    @CacheResult(cacheName = CACHE)
     public Uni<TenantRef> bySlug(String slug) {
+        return Detached.from(cache.getAsync(slug, this::loadBySlug));
+    }
+
+    private Uni<TenantRef> loadBySlug(String slug) {
         return tenants.findLiveBySlug(slug).chain(found -> found.map(t -> Uni.createFrom().item(t.ref()))
                 .orElseGet(() -> tenants.existsDeletedWithSlug(slug).map(deleted -> {
                     throw deleted
@@ -47,8 +51,11 @@ public class TenantDirectory {
     }
 
     /** The live tenant with this id, for a token claim that names the tenant by id; 404 when there is none. */
-    @CacheResult(cacheName = CACHE)
     public Uni<TenantRef> liveById(UUID id) {
+        return Detached.from(cache.getAsync(id, this::loadLiveById));
+    }
+
+    private Uni<TenantRef> loadLiveById(UUID id) {
         return tenants.liveRef(id).map(found -> found.orElseThrow(
                 () -> ProblemException.notFound("tenant_not_found", "No tenant " + id + ".")));
     }

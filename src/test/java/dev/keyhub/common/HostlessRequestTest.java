@@ -81,4 +81,38 @@ class HostlessRequestTest {
         }
         assertEquals(List.of(), errors.seen);
     }
+
+    /** A chunked body: read up to the limit and served, refused with a 413 problem beyond it, with no ERROR logged. */
+    @Test
+    void aChunkedBodyIsServedUnderTheLimitAndAProblemOverIt() throws Exception {
+        var tenant = dev.keyhub.support.Tenants.create("chunked");
+        String token = dev.keyhub.support.Members.ownerToken(tenant);
+        Errors errors = new Errors();
+        Logger rootLogger = Logger.getLogger("");
+        rootLogger.addHandler(errors);
+        try {
+            String[] created = send(chunkedPost(tenant.slug(), token, "{\"name\":\"sent in chunks\"}", 4));
+            assertEquals("201", created[0].substring(9, 12), created[0] + created[1]);
+            assertTrue(created[1].contains("sent in chunks"), created[1]);
+            String[] refused = send(chunkedPost(tenant.slug(), token,
+                    "{\"name\":\"" + "x".repeat(1024 * 1024 + 10) + "\"}", 64 * 1024));
+            assertEquals("413", refused[0].substring(9, 12), refused[0]);
+            assertTrue(refused[0].toLowerCase().contains("content-type: application/problem+json"), refused[0]);
+            assertTrue(refused[1].contains("\"code\":\"request_too_large\""), refused[1]);
+        } finally {
+            rootLogger.removeHandler(errors);
+        }
+        assertEquals(List.of(), errors.seen);
+    }
+
+    private static String chunkedPost(String slug, String token, String body, int chunkSize) {
+        StringBuilder request = new StringBuilder("POST /api/tenants/" + slug + "/groups HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n");
+        for (int at = 0; at < body.length(); at += chunkSize) {
+            String chunk = body.substring(at, Math.min(body.length(), at + chunkSize));
+            request.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        return request.append("0\r\n\r\n").toString();
+    }
 }

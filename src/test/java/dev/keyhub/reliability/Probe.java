@@ -29,9 +29,8 @@ final class Probe {
     /**
      * Statuses the Vert.x HTTP codec sends itself, before any application code runs, for a request line or headers
      * over the configured limits: the body is empty, so there is nothing to render as a problem and nothing to leak.
-     * The same holds for a chunked body that grows past the body limit (Quarkus's input stream answers 413 itself
-     * while the body is read) and a target that is not a valid URI (Quarkus answers 400 before routing): see
-     * {@link Sent#bare()}.
+     * The same holds for a target that is not a valid URI (Quarkus answers 400 before routing): see {@link Sent#bare()}.
+     * A chunked body that grows past the body limit is a 413 problem like any other (EdgeProblems reads it).
      */
     static final List<Integer> CODEC_STATUSES = List.of(414, 431);
     private static final Pattern PROBLEM = Pattern.compile("application/problem\\+json.*");
@@ -87,7 +86,7 @@ final class Probe {
             }
             result = new Sent(label, method, target, response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse(""),
-                    new String(response.body(), StandardCharsets.UTF_8), chunked && response.statusCode() == 413);
+                    new String(response.body(), StandardCharsets.UTF_8), false);
         } catch (IOException e) {
             // No answer at all (reset or closed connection): recorded as status 0 and reported below.
             result = new Sent(label, method, target, 0, "", "", false);
