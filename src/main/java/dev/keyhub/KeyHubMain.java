@@ -25,9 +25,6 @@ import liquibase.ui.LoggerUIService;
 @QuarkusMain
 public final class KeyHubMain {
 
-    private KeyHubMain() {
-    }
-
     public static void main(String... args) throws Exception {
         if (System.getProperty("liquibase.analytics.enabled") == null) {
             System.setProperty("liquibase.analytics.enabled", "false");
