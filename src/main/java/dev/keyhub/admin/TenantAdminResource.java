@@ -167,6 +167,19 @@ public class TenantAdminResource {
         return audit.audited(actor(), "tenant.resumed", tenantId, null, lifecycle.resume(tenantId)).map(TenantView::of);
     }
 
+    @POST
+    @Path("/{id}/undelete")
+    @Operation(summary = "Bring back a tenant deleted without purge, inside its grace period, with its data as it was")
+    @APIResponse(responseCode = "200", description = "Active again")
+    @APIResponse(responseCode = "404", description = "No such tenant")
+    @APIResponse(responseCode = "409", description = "The tenant is not deleted (invalid_state), or another tenant has "
+            + "taken its slug since (slug_taken)")
+    @APIResponse(responseCode = "410", description = "Its grace period is over: the database is dropped or about to be (tenant_purged)")
+    public Uni<TenantView> undelete(@PathParam("id") String id) {
+        UUID tenantId = parseId(id);
+        return audit.audited(actor(), "tenant.undeleted", tenantId, null, lifecycle.undelete(tenantId)).map(TenantView::of);
+    }
+
     /** Body of POST /admin/tenants/{id}/clone. */
     public record CloneRequest(
             @NotNull @Slug String slug,

@@ -100,7 +100,7 @@ public class JobQueue {
      * do to it. {@code claimed} is a CTE of the claimed tasks' id, job_id, tenant_id and phase.
      */
     private static final String CLAIMED_TASKS = "SELECT k.id AS task_id, k.job_id, k.tenant_id, k.phase, t.slug, "
-            + "t.database_name, j.changelog, j.direction, j.target, " + ServerStore.COLUMNS + """
+            + "t.database_name, j.changelog, j.direction, j.target, j.backup, " + ServerStore.COLUMNS + """
 
             FROM claimed k JOIN tenants t ON t.id = k.tenant_id JOIN db_servers s ON s.id = t.db_server_id
             JOIN migration_jobs j ON j.id = k.job_id""";
@@ -161,7 +161,17 @@ public class JobQueue {
 
     /** A claimed task with everything needed to run it. */
     public record Task(UUID id, UUID job, UUID tenant, Phase phase, String slug, String database, DbServer server,
-            Changelog changelog, String direction, String target) {
+            Changelog changelog, String direction, String target, boolean backup) {
+    }
+
+    /** Names the archive taken of the task's tenant before it was changed. */
+    public void recordBackup(Task task, String archive) throws SQLException {
+        try (Connection c = catalog.getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE migration_tasks SET backup_archive = ? WHERE id = ?")) {
+            ps.setString(1, archive);
+            ps.setObject(2, task.id());
+            ps.executeUpdate();
+        }
     }
 
     /** Keeps the tasks this replica runs from looking abandoned. */
@@ -375,7 +385,7 @@ public class JobQueue {
                     rs.getObject("tenant_id", UUID.class), Phase.fromWire(rs.getString("phase")), rs.getString("slug"),
                     rs.getString("database_name"), ServerStore.server(rs), Changelog.fromWire(rs.getString("changelog")),
                     rs.getString("direction"),
-                    rs.getString("target")));
+                    rs.getString("target"), rs.getBoolean("backup")));
         }
         return tasks;
     }

@@ -35,8 +35,8 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
             SELECT id FROM migration_jobs WHERE state IN ('DRY_RUN', 'RUNNING', 'PAUSED') LIMIT 1""";
     private static final String INSERT_JOB = """
             INSERT INTO migration_jobs (id, direction, target, state, dry_run_only, concurrency, canary, on_error,
-                                        max_failures, selector, created_by, changelog)
-            VALUES ($1, $2, $3, 'DRY_RUN', $4, $5, $6, $7, $8, $9, $10, $11)""";
+                                        max_failures, selector, created_by, changelog, backup)
+            VALUES ($1, $2, $3, 'DRY_RUN', $4, $5, $6, $7, $8, $9, $10, $11, $12)""";
     /**
      * A dry-run task (wave 0) and an apply task for every selected tenant not at the target release of changelog
      * $7; the first $6 apply in wave 1.
@@ -67,7 +67,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
 
     /** A job to create; {@code selector} is null when every tenant is selected. */
     public record NewJob(UUID id, Changelog changelog, String direction, String target, boolean dryRunOnly, int concurrency, int canary,
-            ErrorPolicy onError, int maxFailures, JsonObject selector, String createdBy) {
+            ErrorPolicy onError, int maxFailures, JsonObject selector, String createdBy, boolean backup) {
     }
 
     /** The tenants a job covers: all of them, or those with one of these ids or slugs. */
@@ -88,7 +88,7 @@ public class JobStore implements PanacheRepositoryBase<MigrationJob, UUID> {
                     }
                     return tx.preparedQuery(INSERT_JOB).execute(Tuple.tuple(Arrays.asList(job.id(), job.direction(),
                             job.target(), job.dryRunOnly(), job.concurrency(), job.canary(), job.onError().wireName(),
-                            job.maxFailures(), job.selector(), job.createdBy(), job.changelog().wireName())));
+                            job.maxFailures(), job.selector(), job.createdBy(), job.changelog().wireName(), job.backup())));
                 })
                 .chain(() -> tx.preparedQuery(INSERT_TASKS).execute(Tuple.tuple(Arrays.asList(job.id(), job.target(),
                         tenants.all(), tenants.ids().toArray(new UUID[0]), tenants.slugs().toArray(new String[0]),

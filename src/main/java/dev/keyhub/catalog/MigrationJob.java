@@ -34,6 +34,8 @@ public class MigrationJob {
     public JobState pausedFrom;
     @Column(name = "dry_run_only")
     public boolean dryRunOnly;
+    /** Each tenant is archived before it is changed. */
+    public boolean backup;
     public int concurrency;
     public int canary;
     @Column(name = "current_wave")

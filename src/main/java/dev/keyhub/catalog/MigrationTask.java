@@ -29,6 +29,9 @@ public class MigrationTask {
     public TaskState state;
     @Column(name = "from_version")
     public String fromVersion;
+    /** The archive taken of the tenant before this task changed it (jobs with {@code backup}). */
+    @jakarta.persistence.Column(name = "backup_archive")
+    public String backupArchive;
     @Column(name = "to_version")
     public String toVersion;
     public String error;

@@ -84,6 +84,9 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     private static final String MARK_DELETED = """
             UPDATE tenants SET status = 'DELETED', deleted_at = now(), purge_after = now() + $2 * interval '1 second'
             WHERE id = $1""";
+    private static final String UNDELETE = """
+            UPDATE tenants SET status = 'ACTIVE', deleted_at = NULL, purge_after = NULL
+            WHERE id = $1 AND status = 'DELETED' AND purged_at IS NULL AND purge_after > now()""";
     private static final String MARK_PURGED = """
             UPDATE tenants SET status = 'DELETED', deleted_at = coalesce(deleted_at, now()), purged_at = now()
             WHERE id = $1""";
@@ -242,6 +245,14 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
         return catalog.preparedQuery(MARK_DELETED).execute(Tuple.of(id, grace.toSeconds())).replaceWithVoid();
     }
 
+    /**
+     * DELETED (kept, inside its grace period) → ACTIVE. False when it is not such a tenant; fails with a unique
+     * violation when another live tenant has taken its slug meanwhile.
+     */
+    public Uni<Boolean> undelete(UUID id) {
+        return catalog.preparedQuery(UNDELETE).execute(Tuple.of(id)).map(rows -> rows.rowCount() > 0);
+    }
+
     /** DELETED with its database dropped. */
     public Uni<Void> markPurged(UUID id) {
         return catalog.preparedQuery(MARK_PURGED).execute(Tuple.of(id)).replaceWithVoid();
@@ -364,6 +375,65 @@ public class TenantRepository implements PanacheRepositoryBase<Tenant, UUID> {
     /** What a move needs to know of its tenant; {@code movingTo} is set while another move runs. */
     public record MoveSource(String slug, String databaseName, SchemaVersions versions, TenantStatus status,
             String movingTo, String dbServerId) {
+    }
+
+    /**
+     * Records a restore over the tenant into {@code into} and makes it read-only; false when it is frozen already
+     * (moving, migrating, restoring).
+     */
+    public static boolean beginRestore(Connection c, UUID tenant, String into) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE tenants SET frozen_for = 'RESTORE', restoring_into = ?, restore_heartbeat = now()
+                WHERE id = ? AND frozen_for IS NULL AND moving_to IS NULL""")) {
+            ps.setString(1, into);
+            ps.setObject(2, tenant);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** The restore is still at work. */
+    public static void restoreHeartbeat(Connection c, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE tenants SET restore_heartbeat = now() WHERE id = ? AND frozen_for = 'RESTORE'")) {
+            ps.setObject(1, tenant);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Ends a restore: writable again, at the versions its database is at now. */
+    public static void endRestore(Connection c, UUID tenant, SchemaVersions versions) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE tenants SET frozen_for = NULL, restoring_into = NULL, restore_heartbeat = NULL,
+                       schema_version = coalesce(?, schema_version), product_version = coalesce(?, product_version)
+                WHERE id = ? AND frozen_for = 'RESTORE'""")) {
+            ps.setString(1, versions == null ? null : versions.keyhub());
+            ps.setString(2, versions == null ? null : versions.product());
+            ps.setObject(3, tenant);
+            ps.executeUpdate();
+        }
+    }
+
+    /** A restore whose replica stopped working on it: what it may have left on its server. */
+    public record StaleRestore(UUID tenantId, String slug, String databaseName, String restoringInto, String dbServerId,
+            TenantStatus status) {
+    }
+
+    /** Restores without a heartbeat for {@code staleSeconds}. */
+    public static List<StaleRestore> staleRestores(Connection c, long staleSeconds) throws SQLException {
+        List<StaleRestore> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT id, slug, database_name, restoring_into, db_server_id, status FROM tenants
+                WHERE frozen_for = 'RESTORE' AND restore_heartbeat < now() - ? * interval '1 second'""")) {
+            ps.setLong(1, staleSeconds);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new StaleRestore(rs.getObject("id", UUID.class), rs.getString("slug"),
+                            rs.getString("database_name"), rs.getString("restoring_into"), rs.getString("db_server_id"),
+                            TenantStatus.valueOf(rs.getString("status"))));
+                }
+            }
+        }
+        return found;
     }
 
     /** The tenant with this id, in whatever state, as a move reads it; empty when there is none. */

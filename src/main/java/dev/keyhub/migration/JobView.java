@@ -7,7 +7,7 @@ import java.util.UUID;
 
 /** A migration job with its progress; {@code tasks} only when one job is asked for. */
 public record JobView(UUID id, String changelog, String direction, String target, String state, boolean dryRunOnly, int concurrency,
-        int canary, int currentWave, String onError, int maxFailures, String reason, String createdBy,
+        int canary, int currentWave, String onError, int maxFailures, boolean backup, String reason, String createdBy,
         OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime finishedAt, Progress progress,
         List<TaskView> tasks) {
 
@@ -16,6 +16,6 @@ public record JobView(UUID id, String changelog, String direction, String target
     }
 
     public record TaskView(UUID tenantId, String slug, String phase, int wave, String state, String fromVersion,
-            String toVersion, Long durationMs, String error) {
+            String toVersion, Long durationMs, String error, String backupArchive) {
     }
 }

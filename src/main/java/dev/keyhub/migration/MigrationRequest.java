@@ -1,5 +1,7 @@
 package dev.keyhub.migration;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import java.util.List;
 import java.util.UUID;
 
@@ -26,7 +28,10 @@ public record MigrationRequest(
         @Min(0) @Max(10_000) Integer canary,
         @Pattern(regexp = "halt|continue") String onError,
         @Min(0) Integer maxFailures,
-        @Valid Selector tenants) {
+        @Valid Selector tenants,
+        @Schema(description = "Archive each tenant (POST /admin/tenants/{id}/backups) just before changing it; the "
+                + "task names the archive, which POST /admin/tenants/{id}/restore takes. A failed archive fails the task, "
+                + "and the tenant is not changed") Boolean backup) {
 
     /** Which tenants: by id or slug; none given means all active and suspended tenants. */
     public record Selector(@Size(max = 10_000) List<@NotNull UUID> ids,

@@ -50,7 +50,7 @@ public class MigrationResource {
     @APIResponse(responseCode = "400", description = "Unknown target or invalid options")
     @APIResponse(responseCode = "409", description = "Another job is not finished")
     public Uni<Response> create(@Valid MigrationRequest body) {
-        MigrationRequest request = body == null ? new MigrationRequest(null, null, null, null, null, null, null, null, null)
+        MigrationRequest request = body == null ? new MigrationRequest(null, null, null, null, null, null, null, null, null, null)
                 : body;
         return audit.audited(caller.getSubject(), "migration.created", null,
                 new JsonObject().put("changelog", request.changelog() == null ? "keyhub" : request.changelog())

@@ -1,5 +1,6 @@
 package dev.keyhub.migration;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
@@ -28,6 +29,7 @@ import dev.keyhub.catalog.JobQueue.Task;
 import dev.keyhub.catalog.JobState;
 import dev.keyhub.catalog.Phase;
 import dev.keyhub.catalog.TaskState;
+import dev.keyhub.provisioning.TenantBackups;
 import dev.keyhub.schema.TenantChangelog;
 import dev.keyhub.schema.TenantSchema.Direction;
 import dev.keyhub.schema.TenantSchema;
@@ -60,13 +62,15 @@ public class MigrationRunner {
     private final MigrationsConfig config;
     private final String instance = UUID.randomUUID().toString();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private final TenantBackups backups;
     private final MeterRegistry registry;
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService heart;
     private ExecutorService workers;
 
     public MigrationRunner(JobQueue queue, DbServers servers, TenantSchema schema, TenantDirectory directory,
-            MigrationsConfig config, MeterRegistry registry) {
+            MigrationsConfig config, MeterRegistry registry, TenantBackups backups) {
+        this.backups = backups;
         this.registry = registry;
         this.queue = queue;
         this.servers = servers;
@@ -255,6 +259,17 @@ public class MigrationRunner {
         }
         // The claim marked the tenant as migrating; drop this replica's cached copy so writes stop at once.
         directory.forget(task.slug(), task.tenant()).await().indefinitely();
+        if (task.backup()) {
+            // Archived while frozen, so the archive is the tenant just before the change; no archive, no change.
+            try {
+                queue.recordBackup(task, backups.export(task.tenant()).name());
+            } catch (IOException | SQLException | RuntimeException e) {
+                Task next = done(task, started, TaskState.FAILED, null, null, "The tenant could not be archived before "
+                        + "the change, so it was not changed: " + e.getMessage());
+                directory.forget(task.slug(), task.tenant()).await().indefinitely();
+                return next;
+            }
+        }
         Task next;
         try {
             TenantSchema.Outcome outcome = changelog.apply(address, task.database(), direction, task.target());

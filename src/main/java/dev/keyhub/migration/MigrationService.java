@@ -70,7 +70,8 @@ public class MigrationService {
         JsonObject selector = all ? null : new JsonObject().put("ids", ids.stream().map(UUID::toString).toList())
                 .put("slugs", slugs);
         return jobs.create(new JobStore.NewJob(id, kind, direction.wireName(), target, dryRunOnly, concurrency, canary,
-                        onError, maxFailures, selector, actor), new JobStore.Selection(all, ids, slugs))
+                        onError, maxFailures, selector, actor, Boolean.TRUE.equals(request.backup())),
+                        new JobStore.Selection(all, ids, slugs))
                 .chain(() -> get(id, false));
     }
 
@@ -151,11 +152,12 @@ public class MigrationService {
         Long durationMs = t.startedAt == null || t.finishedAt == null ? null
                 : Math.round(Duration.between(t.startedAt, t.finishedAt).toNanos() / 1e6);
         return new JobView.TaskView(t.tenantId, row.slug(), t.phase.wireName(), t.wave, t.state.name(), t.fromVersion, t.toVersion,
-                durationMs, t.error);
+                durationMs, t.error, t.backupArchive);
     }
 
     private static JobView view(MigrationJob j, JobView.Progress progress, List<JobView.TaskView> tasks) {
         return new JobView(j.id, j.changelog.wireName(), j.direction, j.target, j.state.name(), j.dryRunOnly, j.concurrency, j.canary,
-                j.currentWave, j.onError.wireName(), j.maxFailures, j.reason, j.createdBy, j.createdAt, j.updatedAt, j.finishedAt, progress, tasks);
+                j.currentWave, j.onError.wireName(), j.maxFailures, j.backup, j.reason, j.createdBy, j.createdAt, j.updatedAt, j.finishedAt,
+                progress, tasks);
     }
 }

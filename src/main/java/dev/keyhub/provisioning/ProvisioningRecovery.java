@@ -45,11 +45,13 @@ public class ProvisioningRecovery {
     private final DataSource catalog;
     private final DbServers servers;
     private final Duration staleAfter;
+    private final TenantBackups backups;
 
-    public ProvisioningRecovery(DataSource catalog, DbServers servers, ProvisioningConfig config) {
+    public ProvisioningRecovery(DataSource catalog, DbServers servers, ProvisioningConfig config, TenantBackups backups) {
         this.catalog = catalog;
         this.servers = servers;
         this.staleAfter = config.staleAfter();
+        this.backups = backups;
     }
 
     /** A second after start-up, then every minute; a sweep still going when the next is due makes it skip. */
@@ -71,6 +73,11 @@ public class ProvisioningRecovery {
         reachable.forEach(this::reopenClosedDatabases);
         finishMoves();
         int done = 0;
+        try {
+            done += backups.recover(staleAfter.toSeconds());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf(e, "Could not yet finish interrupted restores: %s", e.getMessage());
+        }
         for (Unfinished t : unfinished()) {
             try {
                 ServerAddress server = servers.addressOf(t.server());

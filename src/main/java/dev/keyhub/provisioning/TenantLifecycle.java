@@ -118,6 +118,32 @@ public class TenantLifecycle {
         });
     }
 
+    /**
+     * Brings a tenant deleted without {@code purge} back, inside its grace period: ACTIVE again, with its database
+     * as it was and its role let in again. 409 {@code invalid_state} for a tenant that is not deleted, 410
+     * {@code tenant_purged} once its database is gone or its grace period is over, 409 {@code slug_taken} when
+     * another tenant has taken its slug since.
+     */
+    public Uni<Tenant> undelete(UUID id) {
+        return directory.byId(id).chain(tenant -> {
+            if (tenant.status != TenantStatus.DELETED) {
+                return Uni.createFrom().failure(ProblemException.conflict("invalid_state",
+                        "Only a deleted tenant can be brought back; this one is " + tenant.status + "."));
+            }
+            return tenants.undelete(id)
+                    .onFailure(DatabaseFailures::uniqueViolation).transform(e -> ProblemException.conflict("slug_taken",
+                            "Another tenant has taken the slug '" + tenant.slug + "' since this one was deleted."))
+                    .chain(undeleted -> {
+                        if (!undeleted) {
+                            return Uni.createFrom().failure(new ProblemException(410, "tenant_purged", "Gone",
+                                    "The tenant's grace period is over; its database is dropped or about to be."));
+                        }
+                        return allowLogin(tenant, true).chain(() -> directory.forget(tenant.slug, id))
+                                .chain(() -> directory.byId(id));
+                    });
+        });
+    }
+
     public record Stats(UUID tenantId, TenantStatus status, String schemaVersion, long databaseSizeBytes,
             int openConnections, long members) {
     }

@@ -134,7 +134,7 @@ public class TenantMover {
     }
 
     /** The tenant's tables (partitioned tables as one), in an order where referenced tables come first. */
-    private static List<String> tables(Connection c) throws SQLException {
+    static List<String> tables(Connection c) throws SQLException {
         List<String> ordered = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                 WITH RECURSIVE t AS (
@@ -221,7 +221,8 @@ public class TenantMover {
         }
     }
 
-    private static void execute(ServerAddress server, String database, String sql) throws SQLException {
+    /** Runs one statement (or a string of them) on a database of a server, on a connection of its own. */
+    static void execute(ServerAddress server, String database, String sql) throws SQLException {
         try (Connection c = server.connect(database); Statement st = c.createStatement()) {
             st.execute(sql);
         }

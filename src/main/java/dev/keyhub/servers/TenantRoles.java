@@ -82,6 +82,16 @@ public final class TenantRoles {
     }
 
     /**
+     * Makes {@code database} (a database built to take the place of {@code ownerDatabase}, as a restore does) the
+     * property of {@code ownerDatabase}'s role, closed to {@code PUBLIC}. For the maintenance database.
+     */
+    public static String ownSql(String database, String ownerDatabase) {
+        String quoted = DatabaseAdmin.quoteIdentifier(database);
+        return "REVOKE ALL ON DATABASE " + quoted + " FROM PUBLIC;\n"
+                + "ALTER DATABASE " + quoted + " OWNER TO " + DatabaseAdmin.quoteIdentifier(roleOf(ownerDatabase));
+    }
+
+    /**
      * Allows or refuses the role's logins. Refusing also revokes the credentials vended for the database and ends
      * the role's open sessions. For the maintenance database.
      */

@@ -1,5 +1,7 @@
 package dev.keyhub.provisioning;
 
+import static org.hamcrest.Matchers.nullValue;
+
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
@@ -70,6 +72,45 @@ class TenantLifecycleTest {
         assertFalse(Catalog.databaseExists(t.databaseName()), "purged after the grace period");
         given().auth().oauth2(Tokens.platformAdmin()).get(admin(t)).then().body("purgedAt", notNullValue());
         given().auth().oauth2(Tokens.platformAdmin()).get(admin(t) + "/stats").then().statusCode(410);
+    }
+
+    @Test
+    void aDeletedTenantComesBackWithItsDataInsideItsGracePeriod() {
+        var t = Tenants.create("undelete");
+        String owner = Members.ownerToken(t);
+        String groups = "/api/tenants/" + t.slug() + "/groups";
+        given().auth().oauth2(owner).contentType(ContentType.JSON).body(Map.of("name", "kept")).post(groups).then().statusCode(201);
+        var other = Tenants.create("undelete-other");
+        given().auth().oauth2(Tokens.platformAdmin()).post(admin(t) + "/undelete").then().statusCode(409)
+                .contentType("application/problem+json").body("code", equalTo("invalid_state"));
+
+        given().auth().oauth2(Tokens.platformAdmin()).delete(admin(t)).then().statusCode(204);
+        given().auth().oauth2(owner).get(groups).then().statusCode(410);
+        given().auth().oauth2(Tokens.platformAdmin()).post(admin(t) + "/undelete").then().statusCode(200)
+                .body("status", equalTo("ACTIVE")).body("deletedAt", nullValue()).body("purgeAfter", nullValue());
+        given().auth().oauth2(owner).get(groups).then().statusCode(200).body("name", hasItem("kept"));
+        given().auth().oauth2(owner).contentType(ContentType.JSON).body(Map.of("name", "after")).post(groups).then().statusCode(201);
+        // Only its own tenant came back: another tenant's owner still cannot reach it.
+        given().auth().oauth2(Members.ownerToken(other)).get(groups).then().statusCode(403);
+        given().auth().oauth2(Tokens.platformAdmin()).get("/admin/audit-log?tenant=" + t.id()).then().statusCode(200)
+                .body("items.action", hasItem("tenant.undeleted"));
+
+        // Its slug taken by another tenant meanwhile: refused, and it stays deleted.
+        given().auth().oauth2(Tokens.platformAdmin()).delete(admin(t)).then().statusCode(204);
+        Tenants.post(Tenants.body(t.slug(), "owner-new-" + t.slug())).then().statusCode(201);
+        given().auth().oauth2(Tokens.platformAdmin()).post(admin(t) + "/undelete").then().statusCode(409)
+                .body("code", equalTo("slug_taken"));
+        given().auth().oauth2(Tokens.platformAdmin()).get(admin(t)).then().body("status", equalTo("DELETED"));
+
+        // Past its grace period: gone for good.
+        var late = Tenants.create("undelete-late");
+        given().auth().oauth2(Tokens.platformAdmin()).delete(admin(late)).then().statusCode(204);
+        Catalog.query("keyhub", "UPDATE tenants SET purge_after = now() - interval '1 second' WHERE id = ?::uuid RETURNING id",
+                late.id());
+        given().auth().oauth2(Tokens.platformAdmin()).post(admin(late) + "/undelete").then().statusCode(410)
+                .body("code", equalTo("tenant_purged"));
+        given().auth().oauth2(Tokens.platformAdmin()).post("/admin/tenants/" + java.util.UUID.randomUUID() + "/undelete")
+                .then().statusCode(404);
     }
 
     @Test
