@@ -25,10 +25,16 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.vertx.MutinyHelper;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.common.Slug;
+import dev.keyhub.provisioning.ProvisioningService;
 import dev.keyhub.provisioning.TenantBackups;
+import dev.keyhub.provisioning.TenantLifecycle;
 import dev.keyhub.tenancy.TenantDirectory;
 
 /**
@@ -47,8 +53,13 @@ public class TenantBackupsResource {
     private final TenantDirectory directory;
     private final PlatformAudit audit;
     private final JsonWebToken caller;
+    private final ProvisioningService provisioning;
+    private final TenantLifecycle lifecycle;
 
-    public TenantBackupsResource(TenantBackups backups, TenantDirectory directory, PlatformAudit audit, JsonWebToken caller) {
+    public TenantBackupsResource(TenantBackups backups, TenantDirectory directory, PlatformAudit audit, JsonWebToken caller,
+            ProvisioningService provisioning, TenantLifecycle lifecycle) {
+        this.provisioning = provisioning;
+        this.lifecycle = lifecycle;
         this.backups = backups;
         this.directory = directory;
         this.audit = audit;
@@ -57,6 +68,11 @@ public class TenantBackupsResource {
 
     /** Body of POST /admin/tenants/{id}/restore: an archive's file name, as listed. */
     public record RestoreRequest(@NotBlank @Size(max = 100) String archive) {
+    }
+
+    /** Body of POST /admin/tenants/{id}/restore-as-new: one of this tenant's archives, and the new tenant's slug and name. */
+    public record RestoreAsNewRequest(@NotBlank @Size(max = 100) String archive, @NotNull @Slug String slug,
+            @NotBlank @Size(max = 200) String name) {
     }
 
     /** The tenant after a restore, and the archive it was restored from. */
@@ -99,8 +115,37 @@ public class TenantBackupsResource {
     public Uni<Restored> restore(@PathParam("id") String id, @Valid @NotNull RestoreRequest body) {
         UUID tenant = TenantAdminResource.parseId(id);
         return audit.audited(caller.getSubject(), "tenant.restored", tenant, new JsonObject().put("archive", body.archive()),
-                        blocking(() -> backups.restore(tenant, body.archive())))
+                        blocking(() -> backups.restore(tenant, body.archive())).emitOn(MutinyHelper.executor(Vertx.currentContext())))
                 .chain(m -> directory.byId(tenant).map(t -> new Restored(TenantView.of(t), m)));
+    }
+
+    @POST
+    @Path("/restore-as-new")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create a new tenant with the data of one of this tenant's archives; this tenant is not changed")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant")
+    @APIResponse(responseCode = "400", description = "Invalid body, slug or archive name, or a damaged archive (archive_corrupt)")
+    @APIResponse(responseCode = "404", description = "No such tenant or archive")
+    @APIResponse(responseCode = "409", description = "Slug taken, the archive is of another tenant or from a release this "
+            + "installation lacks, or this tenant is not active or suspended")
+    @APIResponse(responseCode = "500", description = "The restore failed; the new tenant was removed again")
+    public Uni<Response> restoreAsNew(@PathParam("id") String id, @Valid @NotNull RestoreAsNewRequest body) {
+        UUID source = TenantAdminResource.parseId(id);
+        // The archive is checked before anything is created. The new tenant starts as a clone of this one, which
+        // gives it its own database and role on the same server, and the archive's data then replaces the clone's.
+        // If that fails, the new tenant is purged.
+        // The blocking steps run on a worker thread; the catalog work goes back to the request's Vert.x context, where
+        // Hibernate Reactive sessions live.
+        Context request = Vertx.currentContext();
+        Uni<Restored> work = blocking(() -> backups.inspect(source, body.archive())).emitOn(MutinyHelper.executor(request))
+                .chain(checked -> provisioning.clone(source, body.slug(), body.name()))
+                .chain(created -> blocking(() -> backups.restore(created.id, source, body.archive()))
+                        .emitOn(MutinyHelper.executor(request))
+                        .onFailure().call(e -> lifecycle.delete(created.id, true).onFailure().recoverWithNull())
+                        .chain(m -> directory.byId(created.id).map(t -> new Restored(TenantView.of(t), m))));
+        return audit.audited(caller.getSubject(), "tenant.restored_as_new", source,
+                        new JsonObject().put("archive", body.archive()).put("slug", body.slug()), work)
+                .map(r -> Response.created(URI.create("/admin/tenants/" + r.tenant().id())).entity(r).build());
     }
 
     private static <T> Uni<T> blocking(Callable<T> work) {

@@ -207,21 +207,19 @@ public class TenantBackups {
 
     /** Restores the tenant from one of its archives (by file name); returns the archive's manifest. */
     public Manifest restore(UUID tenant, String archive) throws SQLException, IOException {
-        if (archive == null || !NAME.matcher(archive).matches()) {
-            throw ProblemException.badRequest("invalid_archive_name",
-                    "An archive is named as listed by GET /admin/tenants/{id}/backups, such as 20261201T101500Z-0a1b2c3d.zip.");
-        }
-        Path file = directoryOf(tenant).resolve(archive);
-        if (!Files.isRegularFile(file)) {
-            throw ProblemException.notFound("archive_not_found", "The tenant has no archive '" + archive + "'.");
-        }
+        return restore(tenant, tenant, archive);
+    }
+
+    /**
+     * Restores {@code tenant} from an archive of {@code owner} (the same tenant, or the tenant a new one was just
+     * cloned from to take the archive's data). A new tenant gets no sessions and no usable join codes from the archive,
+     * as a clone gets none from its source: they belong to the tenant the archive was taken of.
+     */
+    public Manifest restore(UUID tenant, UUID owner, String archive) throws SQLException, IOException {
+        Path file = archiveFile(owner, archive);
         MoveSource source = source(tenant);
         try (ZipFile zip = open(file)) {
-            Manifest manifest = verify(zip).named(archive);
-            if (!tenant.equals(manifest.tenantId())) {
-                throw ProblemException.conflict("archive_other_tenant", "The archive '" + archive + "' is of another tenant ("
-                        + manifest.tenantId() + "); a tenant is restored from its own archives only.");
-            }
+            Manifest manifest = checked(zip, owner, archive);
             DbServer serverRow = server(source.dbServerId());
             ServerAddress server = servers.addressOf(serverRow);
             List<Step> steps = releases(manifest, new SchemaVersions(serverRow.templateVersion, serverRow.templateProductVersion));
@@ -239,6 +237,9 @@ public class TenantBackups {
                     step.changelog().migrate(server, into, Direction.ROLLBACK, step.archived());
                 }
                 load(server, into, zip, manifest, tenant);
+                if (!tenant.equals(owner)) {
+                    execute(server, into, "DELETE FROM sessions; UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())");
+                }
                 for (Step step : reversed(steps)) {
                     step.changelog().migrate(server, into, Direction.UPDATE, step.current());
                 }
@@ -261,6 +262,37 @@ public class TenantBackups {
             LOG.infof("Restored tenant %s from %s: %d rows", tenant, archive, manifest.rows());
             return manifest;
         }
+    }
+
+    /**
+     * Checks an archive of {@code owner} without restoring anything: its name, that it exists, every stream against
+     * its SHA-256, and that it is the owner's. Its manifest.
+     */
+    public Manifest inspect(UUID owner, String archive) throws IOException {
+        try (ZipFile zip = open(archiveFile(owner, archive))) {
+            return checked(zip, owner, archive);
+        }
+    }
+
+    private Path archiveFile(UUID owner, String archive) {
+        if (archive == null || !NAME.matcher(archive).matches()) {
+            throw ProblemException.badRequest("invalid_archive_name",
+                    "An archive is named as listed by GET /admin/tenants/{id}/backups, such as 20261201T101500Z-0a1b2c3d.zip.");
+        }
+        Path file = directoryOf(owner).resolve(archive);
+        if (!Files.isRegularFile(file)) {
+            throw ProblemException.notFound("archive_not_found", "The tenant has no archive '" + archive + "'.");
+        }
+        return file;
+    }
+
+    private Manifest checked(ZipFile zip, UUID owner, String archive) {
+        Manifest manifest = verify(zip).named(archive);
+        if (!owner.equals(manifest.tenantId())) {
+            throw ProblemException.conflict("archive_other_tenant", "The archive '" + archive + "' is of another tenant ("
+                    + manifest.tenantId() + "); a tenant is restored from its own archives only.");
+        }
+        return manifest;
     }
 
     /** A changelog whose release in the archive is older than the template's: rolled back, then forward again. */

@@ -189,6 +189,49 @@ class TenantBackupsTest {
     }
 
     @Test
+    void anArchiveBecomesANewTenantAndTheOriginalIsUntouched() throws Exception {
+        var t = Tenants.create("backup-src");
+        String owner = Members.ownerToken(t);
+        String groups = "/api/tenants/" + t.slug() + "/groups";
+        given().auth().oauth2(owner).contentType(ContentType.JSON).body(Map.of("name", "Original")).post(groups).then().statusCode(201);
+        given().auth().oauth2(owner).contentType(ContentType.JSON).body(Map.of("role", "member", "maxUses", 5))
+                .post("/api/tenants/" + t.slug() + "/join-codes").then().statusCode(201);
+        String archive = export(t);
+        given().auth().oauth2(owner).contentType(ContentType.JSON).body(Map.of("name", "Later")).post(groups).then().statusCode(201);
+        Map<String, String> original = contents(t.databaseName());
+
+        // A damaged archive: refused before anything is created.
+        Path dir = LOCATION.resolve(t.id());
+        Files.writeString(dir.resolve("20990101T000000Z-000000aa.zip"), "damaged");
+        String slug = Tenants.uniqueSlug("backup-copy");
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
+                .body(Map.of("archive", "20990101T000000Z-000000aa.zip", "slug", slug, "name", "Copy"))
+                .post(admin(t) + "/restore-as-new").then().statusCode(400).body("code", equalTo("archive_corrupt"));
+        assertEquals(List.of(List.of(0L)), Catalog.query("keyhub", "SELECT count(*) FROM tenants WHERE slug = ?", slug));
+
+        var created = given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
+                .body(Map.of("archive", archive, "slug", slug, "name", "Copy"))
+                .post(admin(t) + "/restore-as-new").then().statusCode(201).body("tenant.slug", equalTo(slug))
+                .body("archive.name", equalTo(archive)).extract();
+        String copyDatabase = created.path("tenant.databaseName");
+        assertNotEquals(t.databaseName(), copyDatabase);
+        // The copy has the archive's data, under its own slug; its members are the archive's.
+        given().auth().oauth2(owner).get("/api/tenants/" + slug + "/groups").then().statusCode(200)
+                .body("name", equalTo(List.of("Original")));
+        // No sessions, and no join code that works, come with it: they were the original's.
+        assertEquals(List.of(List.of(0L)), Catalog.query(copyDatabase, "SELECT count(*) FROM sessions"));
+        assertEquals(List.of(List.of(0L)), Catalog.query(copyDatabase, "SELECT count(*) FROM join_codes WHERE revoked_at IS NULL"));
+        // The original is untouched, and another tenant's owner reaches neither.
+        assertEquals(original, contents(t.databaseName()));
+        var other = Tenants.create("backup-other");
+        given().auth().oauth2(Members.ownerToken(other)).get("/api/tenants/" + slug + "/groups").then().statusCode(403);
+        // A slug that is taken: refused.
+        given().auth().oauth2(Tokens.platformAdmin()).contentType(ContentType.JSON)
+                .body(Map.of("archive", archive, "slug", slug, "name", "Again"))
+                .post(admin(t) + "/restore-as-new").then().statusCode(409).body("code", equalTo("slug_taken"));
+    }
+
+    @Test
     void aMigrationJobArchivesEachTenantFirstAndARolledBackReleaseIsRestoredFromIt() {
         var t = Tenants.create("backup-job");
         var member = Members.add(t, "member");
