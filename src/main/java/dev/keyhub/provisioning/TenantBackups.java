@@ -152,6 +152,7 @@ public class TenantBackups {
             CopyManager copy = new CopyManager(c.unwrap(BaseConnection.class));
             List<Table> tables = new ArrayList<>();
             long total = 0;
+            Manifest manifest;
             try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(partial))) {
                 for (String table : TenantMover.tables(c)) {
                     zip.putNextEntry(new ZipEntry(entry(table)));
@@ -168,16 +169,17 @@ public class TenantBackups {
                     tables.add(counted);
                     total += counted.rows();
                 }
-                Manifest manifest = new Manifest(FORMAT, name + ".zip", tenant, source.slug(), source.databaseName(),
+                manifest = new Manifest(FORMAT, name + ".zip", tenant, source.slug(), source.databaseName(),
                         versions.keyhub(), versions.product(), now.atOffset(ZoneOffset.UTC), total, tables);
                 zip.putNextEntry(new ZipEntry(MANIFEST));
                 zip.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
                 zip.closeEntry();
-                c.commit();
-                Files.move(partial, dir.resolve(name + ".zip"), StandardCopyOption.ATOMIC_MOVE);
-                LOG.infof("Archived tenant %s: %d rows in %d tables, %s", tenant, total, tables.size(), manifest.name());
-                return manifest;
             }
+            c.commit();
+            // Renamed only once closed, so that the archive is complete, central directory and all, when it is listed.
+            Files.move(partial, dir.resolve(name + ".zip"), StandardCopyOption.ATOMIC_MOVE);
+            LOG.infof("Archived tenant %s: %d rows in %d tables, %s", tenant, total, tables.size(), manifest.name());
+            return manifest;
         } finally {
             Files.deleteIfExists(partial);
         }
