@@ -12,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
@@ -20,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +30,7 @@ import io.vertx.core.json.JsonObject;
 import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.Keycloak;
 import dev.keyhub.support.PackagedKeyHub;
+import dev.keyhub.support.ProductionKeycloak;
 
 /**
  * Browser login as the manifests set it up, end to end: the packaged application in the prod profile and a real
@@ -42,7 +41,6 @@ import dev.keyhub.support.PackagedKeyHub;
  */
 class ProductionLoginIT {
 
-    private static final Path REALM = Path.of("deploy/keycloak/production/realm-keyhub.json");
     private static final Path LOG = Path.of("target", "production-login-app.log");
     private static final String SECRET = "generated-" + UUID.randomUUID();
     private static final String APP = "https://app.example.org/";
@@ -207,17 +205,7 @@ class ProductionLoginIT {
 
     /** scripts/keycloak.sh for an instance of its own that imports the production realm only. */
     private int script(Map<String, String> env, String command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("bash", "scripts/keycloak.sh", command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "keycloak-production-login.log").toFile()));
-        builder.environment().putAll(env);
-        builder.environment().put("KEYCLOAK_INSTANCE", "keycloak-production-login");
-        builder.environment().put("KEYCLOAK_PORT", Integer.toString(keycloakPort == 0 ? 8192 : keycloakPort));
-        builder.environment().put("KEYCLOAK_REALMS", REALM.toAbsolutePath().toString());
-        Process p = builder.start();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
+        return ProductionKeycloak.script("keycloak-production-login", keycloakPort == 0 ? 8192 : keycloakPort, env, command,
+                Path.of("target", "keycloak-production-login.log"));
     }
 }

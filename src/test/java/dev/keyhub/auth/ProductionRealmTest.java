@@ -1,5 +1,7 @@
 package dev.keyhub.auth;
 
+import dev.keyhub.support.ProductionKeycloak;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ProductionRealmTest {
 
-    private static final Path REALM = Path.of("deploy/keycloak/production/realm-keyhub.json");
+    private static final Path REALM = ProductionKeycloak.REALM;
     private static final String SECRET = "generated-" + UUID.randomUUID();
     private static final String CALLBACK = "https://keyhub.example.org/auth/callback";
     private static final String AFTER_LOGOUT = "https://app.example.org/";
@@ -140,17 +141,7 @@ class ProductionRealmTest {
 
     /** Runs scripts/keycloak.sh for a separate instance that imports the production realm only. */
     private static int script(Map<String, String> env, String command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("bash", "scripts/keycloak.sh", command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "keycloak-production-test.log").toFile()));
-        builder.environment().putAll(env);
-        builder.environment().put("KEYCLOAK_INSTANCE", "keycloak-production");
-        builder.environment().put("KEYCLOAK_PORT", Integer.toString(port == 0 ? 8191 : port));
-        builder.environment().put("KEYCLOAK_REALMS", REALM.toAbsolutePath().toString());
-        Process p = builder.start();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
+        return ProductionKeycloak.script("keycloak-production", port == 0 ? 8191 : port, env, command,
+                Path.of("target", "keycloak-production-test.log"));
     }
 }
