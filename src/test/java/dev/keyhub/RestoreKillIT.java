@@ -8,19 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +26,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.keyhub.embedded.EmbeddedPostgres;
 import dev.keyhub.support.PackagedKeyHub;
+import dev.keyhub.support.ServerSql;
+
+import static dev.keyhub.support.ServerSql.await;
+import static dev.keyhub.support.ServerSql.awaitValue;
 
 /**
  * The packaged application killed with SIGKILL in the middle of a restore, and started again: the tenant keeps the
@@ -43,11 +44,13 @@ class RestoreKillIT {
     private final ObjectMapper json = new ObjectMapper();
     private EmbeddedPostgres catalog;
     private PackagedKeyHub app;
+    private ServerSql sql;
 
     @Test
     void aRestoreKilledMidwayLeavesTheTenantAsItWas() throws Exception {
         catalog = EmbeddedPostgres.start(TARGET.resolve("embedded-postgres"), "restore-kill", true);
         catalog.createDatabase("keyhub");
+        sql = new ServerSql(catalog);
         Path backups = TARGET.resolve("restore-kill-backups").toAbsolutePath();
         app = new PackagedKeyHub(LOG, catalog, Map.of("KEYHUB_BACKUPS_LOCATION", backups.toString(),
                 "KEYHUB_PROVISIONING_STALE_AFTER", "2s"), List.of("-Xmx384m"));
@@ -121,21 +124,15 @@ class RestoreKillIT {
     }
 
     private Connection connect(String database) throws SQLException {
-        return DriverManager.getConnection(catalog.jdbcUrl(database), "postgres", "postgres");
+        return sql.connect(database);
     }
 
-    private void execute(String database, String sql) throws SQLException {
-        try (Connection c = connect(database); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+    private void execute(String database, String statement) throws SQLException {
+        sql.execute(database, statement);
     }
 
-    private String single(String database, String sql) {
-        try (Connection c = connect(database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    private String single(String database, String query) {
+        return sql.single(database, query);
     }
 
     private boolean databaseExists(String name) throws SQLException {
@@ -164,27 +161,5 @@ class RestoreKillIT {
             }
         }
         return result;
-    }
-
-    private static String awaitValue(java.util.function.Supplier<String> read) throws InterruptedException {
-        Instant limit = Instant.now().plusSeconds(60);
-        while (Instant.now().isBefore(limit)) {
-            String v = read.get();
-            if (v != null) {
-                return v;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no value within 60 s");
-    }
-
-    private static void await(BooleanSupplier state, String what) throws InterruptedException {
-        Instant limit = Instant.now().plusSeconds(60);
-        while (!state.getAsBoolean()) {
-            if (Instant.now().isAfter(limit)) {
-                throw new AssertionError("not reached within 60 s: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 }

@@ -47,6 +47,7 @@ import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
+import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.NewMember;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenancyConfig;
@@ -72,6 +73,7 @@ public class BrowserLogin {
     private final Pool catalog;
     private final TenantDirectory directory;
     private final TenantPools pools;
+    private final MemberIndex index;
     private final SessionService sessions;
     private final AuthConfig config;
     private final String issuer;
@@ -81,12 +83,13 @@ public class BrowserLogin {
     private final DefaultJWTTokenParser idTokens = new DefaultJWTTokenParser();
     private final JWTAuthContextInfo idTokenRules;
 
-    public BrowserLogin(Pool catalog, TenantDirectory directory, TenantPools pools, SessionService sessions,
+    public BrowserLogin(Pool catalog, TenantDirectory directory, TenantPools pools, MemberIndex index, SessionService sessions,
             AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
             @ConfigProperty(name = "mp.jwt.verify.publickey.location") Optional<String> accessTokenKeys) {
         this.catalog = catalog;
         this.directory = directory;
         this.pools = pools;
+        this.index = index;
         this.sessions = sessions;
         this.config = config;
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
@@ -249,7 +252,7 @@ public class BrowserLogin {
         String claimed = TenantClaim.of(claims.getClaimValue(claimName),
                 organizationClaim.map(claims::getClaimValue).orElse(null), organizationClaim);
         boolean vouched = tenant.slug().equals(claimed) || tenant.id().toString().equals(claimed);
-        return pools.withTransaction(tenant, tx -> member(tx, subject).chain(found -> {
+        return index.change(tenant, null, tx -> member(tx, subject).chain(found -> {
             if (found != null) {
                 return Uni.createFrom().item(found);
             }
@@ -272,7 +275,7 @@ public class BrowserLogin {
                         .execute(NewMember.params(email, name, issuer, subject, Role.MEMBER))
                         .chain(() -> member(tx, subject));
             });
-        }));
+        }), Member::userId);
     }
 
     private Uni<Member> member(SqlConnection c, String subject) {

@@ -21,6 +21,7 @@ import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.NewMember;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
@@ -49,9 +50,11 @@ public class JoinCodeService {
     private final TenantDirectory directory;
     private final Audit audit;
     private final RedemptionLimiter limiter;
+    private final MemberIndex index;
 
     public JoinCodeService(TenantPools pools, Pool catalog, TenantDirectory directory, Audit audit,
-            RedemptionLimiter limiter) {
+            RedemptionLimiter limiter, MemberIndex index) {
+        this.index = index;
         this.pools = pools;
         this.catalog = catalog;
         this.directory = directory;
@@ -160,7 +163,7 @@ public class JoinCodeService {
                     }
                     checkActive(tenant);
                 })
-                .chain(tenant -> pools.withTransaction(tenant, tx -> join(tx, tenant, caller, email.strip(), ip, hash)))
+                .chain(tenant -> index.change(tenant, null, tx -> join(tx, tenant, caller, email.strip(), ip, hash), Joined::userId))
                 .onFailure(JoinCodeService::countsAsFailedAttempt).invoke(() -> limiter.failed(key));
     }
 

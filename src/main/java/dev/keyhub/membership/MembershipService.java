@@ -17,6 +17,7 @@ import dev.keyhub.common.Cursor;
 import dev.keyhub.common.CursorPage;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantContext;
 
@@ -33,8 +34,10 @@ public class MembershipService {
 
     private final TenantPools pools;
     private final Audit audit;
+    private final MemberIndex index;
 
-    public MembershipService(TenantPools pools, Audit audit) {
+    public MembershipService(TenantPools pools, Audit audit, MemberIndex index) {
+        this.index = index;
         this.pools = pools;
         this.audit = audit;
     }
@@ -72,7 +75,7 @@ public class MembershipService {
     /** Changes a member's role (admin only). */
     public Uni<MemberView> changeRole(TenantContext ctx, UUID userId, Role role) {
         ctx.require(Role.ADMIN);
-        return pools.withTransaction(ctx.tenant(), tx -> find(tx, userId).chain(member -> {
+        return index.change(ctx.tenant(), null, tx -> find(tx, userId).chain(member -> {
             if (member.role() == role) {
                 return Uni.createFrom().item(member);
             }
@@ -83,7 +86,7 @@ public class MembershipService {
                     .chain(() -> audit.record(tx, ctx, "member.role_changed", "user", userId,
                             new JsonObject().put("from", member.role().wireName()).put("to", role.wireName())))
                     .chain(() -> find(tx, userId));
-        }));
+        }), changed -> userId);
     }
 
     /** Ends a member's membership and revokes their sessions (admin only, or the member leaving). */
@@ -92,7 +95,7 @@ public class MembershipService {
         if (!self) {
             ctx.require(Role.ADMIN);
         }
-        return pools.withTransaction(ctx.tenant(), tx -> find(tx, userId).chain(member -> {
+        return index.change(ctx.tenant(), userId, tx -> find(tx, userId).chain(member -> {
             Uni<Void> guard = member.role() == Role.ADMIN ? keepAnAdmin(tx, userId) : Uni.createFrom().voidItem();
             return guard
                     .chain(() -> tx.preparedQuery("UPDATE memberships SET left_at = now() WHERE user_id = $1 AND left_at IS NULL")
@@ -101,7 +104,7 @@ public class MembershipService {
                             .execute(Tuple.of(userId)))
                     .chain(() -> audit.record(tx, ctx, self ? "member.left" : "member.removed", "user", userId,
                             new JsonObject().put("role", member.role().wireName())));
-        }));
+        }), null);
     }
 
     /** Revokes every session of a member (admin only); returns how many were revoked. */

@@ -30,6 +30,8 @@ import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
 import dev.keyhub.servers.TenantRoles;
+import dev.keyhub.tenancy.MemberIndex;
+import dev.keyhub.tenancy.TenancyConfig;
 
 /**
  * Finishes what a crash or an unreachable server left half-done, and purges deleted tenants: a tenant still
@@ -46,8 +48,13 @@ public class ProvisioningRecovery {
     private final DbServers servers;
     private final Duration staleAfter;
     private final TenantBackups backups;
+    private final MemberIndex index;
+    private final Duration indexStaleAfter;
 
-    public ProvisioningRecovery(DataSource catalog, DbServers servers, ProvisioningConfig config, TenantBackups backups) {
+    public ProvisioningRecovery(DataSource catalog, DbServers servers, ProvisioningConfig config, TenantBackups backups,
+            MemberIndex index, TenancyConfig tenancy) {
+        this.index = index;
+        this.indexStaleAfter = tenancy.memberIndexStaleAfter();
         this.catalog = catalog;
         this.servers = servers;
         this.staleAfter = config.staleAfter();
@@ -77,6 +84,14 @@ public class ProvisioningRecovery {
             done += backups.recover(staleAfter.toSeconds());
         } catch (SQLException | RuntimeException e) {
             LOG.warnf(e, "Could not yet finish interrupted restores: %s", e.getMessage());
+        }
+        try {
+            int reindexed = index.reconcile(indexStaleAfter).await().atMost(Duration.ofMinutes(5));
+            if (reindexed > 0) {
+                LOG.infof("Brought the member index of %d tenant(s) up to date", reindexed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not yet bring the member index up to date: %s", e.getMessage());
         }
         for (Unfinished t : unfinished()) {
             try {

@@ -31,6 +31,7 @@ import dev.keyhub.schema.TenantSchema;
 import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
+import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.NewMember;
 import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantAccess;
@@ -61,7 +62,7 @@ public class ProvisioningService {
      * whether it has a product history.
      */
     private static final String INITIALISE_SQL = NewMember.INSERT + "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag, "
-            + HAS_PRODUCT;
+            + HAS_PRODUCT + ", (SELECT id FROM u) AS owner_id";
     private static final String VERSIONS_SQL = "SELECT (" + TenantSchema.VERSION_SQL + ") AS tag, " + HAS_PRODUCT;
 
     private final TenantRepository tenants;
@@ -70,6 +71,7 @@ public class ProvisioningService {
     private final OrganizationRepository organizations;
     private final TenantDirectory directory;
     private final TenantPools pools;
+    private final MemberIndex index;
     private final Event<ProvisioningStep.Starting> starting;
     private final Spares spares;
     private final boolean useSpares;
@@ -78,7 +80,7 @@ public class ProvisioningService {
     private final MeterRegistry registry;
 
     public ProvisioningService(TenantRepository tenants, DbServers servers, DatabaseAdmin databases, OrganizationRepository organizations,
-            TenantDirectory directory, TenantPools pools, Event<ProvisioningStep.Starting> starting, Spares spares,
+            TenantDirectory directory, TenantPools pools, MemberIndex index, Event<ProvisioningStep.Starting> starting, Spares spares,
             @ConfigProperty(name = "mp.jwt.verify.issuer") String identityProvider,
             ProvisioningConfig config, SchemaConfig schema, MeterRegistry registry) {
         this.registry = registry;
@@ -88,6 +90,7 @@ public class ProvisioningService {
         this.organizations = organizations;
         this.directory = directory;
         this.pools = pools;
+        this.index = index;
         this.starting = starting;
         this.spares = spares;
         this.useSpares = config.sparesPerServer() > 0;
@@ -185,6 +188,7 @@ public class ProvisioningService {
                 .chain(() -> step(ProvisioningStep.INITIALISE, tenant, databases.onDatabase(server, tenant.databaseName,
                         c -> c.query("DELETE FROM sessions").execute()
                                 .chain(() -> c.query("UPDATE join_codes SET revoked_at = coalesce(revoked_at, now())").execute())
+                                .chain(() -> index.rebuild(tenant.id, c, null))
                                 .chain(() -> c.query(VERSIONS_SQL).execute())
                                 .chain(rows -> versions(c, rows.iterator().next())))))
                 .chain(version -> step(ProvisioningStep.ACTIVATE, tenant, activate(tenant, version))))
@@ -254,7 +258,11 @@ public class ProvisioningService {
         CreateTenantRequest.Owner owner = request.owner();
         return databases.onDatabase(server, tenant.databaseName, c -> c.preparedQuery(INITIALISE_SQL)
                 .execute(NewMember.params(owner.email().strip(), owner.name(), identityProvider, owner.subject(), Role.ADMIN))
-                .chain(rows -> versions(c, rows.iterator().next())));
+                .chain(rows -> {
+                    Row row = rows.iterator().next();
+                    return index.addFirst(tenant.id, new MemberIndex.Entry(identityProvider, owner.subject(),
+                            row.getUUID("owner_id"), Role.ADMIN)).chain(() -> versions(c, row));
+                }));
     }
 
     /**

@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -60,6 +61,7 @@ import dev.keyhub.servers.DatabaseAdmin;
 import dev.keyhub.servers.DbServers;
 import dev.keyhub.servers.ServerAddress;
 import dev.keyhub.servers.TenantRoles;
+import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.MembershipInvalidation;
 import dev.keyhub.tenancy.TenantDirectory;
 
@@ -96,6 +98,7 @@ public class TenantBackups {
     public static final String RESTORE_PREFIX = "kh_r_";
     public static final String REPLACED_PREFIX = "kh_o_";
 
+    private final MemberIndex index;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -108,8 +111,9 @@ public class TenantBackups {
     private final MembershipInvalidation memberships;
 
     public TenantBackups(DataSource catalog, DbServers servers, TenantSchema schema, TenantDirectory directory,
-            TenantPools pools, BackupsConfig config, MembershipInvalidation memberships) {
+            TenantPools pools, BackupsConfig config, MembershipInvalidation memberships, MemberIndex index) {
         this.memberships = memberships;
+        this.index = index;
         this.catalog = catalog;
         this.servers = servers;
         this.schema = schema;
@@ -571,6 +575,12 @@ public class TenantBackups {
                 throw ProblemException.conflict("tenant_frozen",
                         "The tenant is being moved, migrated or restored; try again later.");
             }
+            // The restored database may have other members: the member index is copied again once it is in place
+            // (end), or by the recovery sweep if this replica stops first.
+            try (var st = c.prepareStatement("INSERT INTO member_index_pending (id, tenant_id) VALUES (gen_random_uuid(), ?)")) {
+                st.setObject(1, tenant);
+                st.executeUpdate();
+            }
         }
         directory.forget(slug, tenant).await().indefinitely();
     }
@@ -580,6 +590,12 @@ public class TenantBackups {
             TenantRepository.endRestore(c, tenant, versions);
         }
         directory.forget(slug, tenant).await().indefinitely();
+        try {
+            directory.liveById(tenant).chain(ref -> index.rebuild(ref, null)).await().atMost(Duration.ofMinutes(1));
+        } catch (RuntimeException e) {
+            LOG.warnf("Tenant %s: the member index will be brought up to date by the recovery sweep (%s)", tenant,
+                    e.getMessage());
+        }
     }
 
     private static void dropQuietly(ServerAddress server, String database) {

@@ -18,4 +18,11 @@ public interface TenancyConfig {
      * ({@code organization}), whose single organization alias is taken as the tenant's slug. Unset: not read.
      */
     Optional<String> organizationClaim();
+
+    /**
+     * How old a pending membership change must be before the recovery sweep takes it for one cut off by a crash and
+     * copies its tenant's memberships into the member index again ({@link MemberIndex#reconcile}).
+     */
+    @WithDefault("60s")
+    java.time.Duration memberIndexStaleAfter();
 }

@@ -129,6 +129,7 @@ class ApiBenchmark {
             }
             if (withMixedAndProfile) {
                 run(name, "mixed, 50 tenants", app, pg, mixed(tenants.subList(0, 50)), 8, base, false);
+                run(name, "my tenants, 20 each", app, pg, myTenants(app, tenants), 8, base, false);
                 if (PROFILE) {
                     run(name, "one tenant, JFR on", app, pg, reads(tenants.subList(0, 1)), 8, base, true);
                 }
@@ -223,6 +224,33 @@ class ApiBenchmark {
             } else {
                 out.add(line("POST", base + "/sessions", t.token(), ""));
             }
+        }
+        return out;
+    }
+
+    /**
+     * {@code GET /api/me/tenants} by 50 people, each a member of 20 of the provisioned tenants (joined with join
+     * codes, as people join): the tenant picker's question, answered from the catalog with every tenant there.
+     */
+    private List<String> myTenants(PackagedKeyHub app, List<Tenant> provisioned) {
+        int spread = Math.min(200, provisioned.size());
+        List<Tenant> tenants = provisioned.subList(0, spread).stream().map(t -> withCode(app, t)).toList();
+        List<String> out = new ArrayList<>();
+        for (int u = 0; u < 50; u++) {
+            String subject = "picker-" + u + "-" + UUID.randomUUID().toString().substring(0, 6);
+            String token = PackagedKeyHub.token(subject, Map.of("email", subject + "@example.com"));
+            for (int k = 0; k < 20; k++) {
+                Tenant t = tenants.get((u * 7 + k * (spread / 20)) % spread);
+                PackagedKeyHub.Answer joined = app.call("POST", "/api/join", token, "{\"code\":\"" + t.code() + "\"}");
+                if (joined.status() != 200) {
+                    throw new IllegalStateException("could not join: " + joined.status() + " " + joined.body());
+                }
+            }
+            out.add(line("GET", "/api/me/tenants", token, ""));
+        }
+        String listed = app.call("GET", "/api/me/tenants", out.get(0).split("\t")[2], null).body();
+        if (listed.split("\"slug\"", -1).length - 1 != 20) {
+            throw new IllegalStateException("a picker should see 20 tenants: " + listed);
         }
         return out;
     }

@@ -23,7 +23,7 @@ class OpenApiTest {
                 "/admin/tenants/{id}/resume", "/admin/tenants/{id}/clone", "/admin/tenants/{id}/stats", "/admin/tenants/{id}/schema", "/admin/tenants/{id}/move", "/admin/db-servers",
                 "/admin/health/tenants", "/admin/audit-log", "/admin/migrations/{id}", "/admin/migrations/{id}/pause",
                 "/admin/migrations/{id}/resume", "/admin/migrations/{id}/cancel", "/admin/migrations/{id}/retry",
-                "/api/join",
+                "/api/join", "/api/me/tenants",
                 "/api/tenants/{tenant}/me", "/api/tenants/{tenant}/me/membership", "/api/tenants/{tenant}/users",
                 "/api/tenants/{tenant}/users/{id}", "/api/tenants/{tenant}/users/{id}/sessions",
                 "/api/tenants/{tenant}/join-codes", "/api/tenants/{tenant}/join-codes/{id}",

@@ -1,0 +1,51 @@
+package dev.keyhub.user;
+
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import io.quarkus.security.Authenticated;
+import io.smallrye.mutiny.Uni;
+
+import dev.keyhub.tenancy.MemberIndex;
+import dev.keyhub.tenancy.TenantAccess;
+
+/**
+ * The caller across tenants: which tenants they belong to, for a tenant picker. Answered from the catalog's member
+ * index in one query; no tenant claim is needed and no tenant database is opened.
+ */
+@Path("/api/me/tenants")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+public class MyTenantsResource {
+
+    /** At most this many tenants are listed. */
+    static final int LIMIT = 500;
+
+    private final TenantAccess access;
+    private final MemberIndex index;
+
+    public MyTenantsResource(TenantAccess access, MemberIndex index) {
+        this.access = access;
+        this.index = index;
+    }
+
+    public record MyTenants(List<MemberIndex.MyTenant> tenants) {
+    }
+
+    @GET
+    @Operation(summary = "The tenants the caller is a member of (active and suspended ones), with their role in each, "
+            + "by name; at most 500")
+    @APIResponse(responseCode = "200", description = "The caller's tenants")
+    @APIResponse(responseCode = "401", description = "No valid token or session")
+    public Uni<MyTenants> mine() {
+        TenantAccess.Caller caller = access.caller();
+        return index.tenantsOf(caller.issuer(), caller.subject(), LIMIT).map(MyTenants::new);
+    }
+}
