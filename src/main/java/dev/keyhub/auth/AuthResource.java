@@ -1,11 +1,11 @@
 package dev.keyhub.auth;
 
 import java.net.URI;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
 import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -13,7 +13,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -25,9 +24,10 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
 import dev.keyhub.common.ProblemException;
-import dev.keyhub.session.SessionAuthenticationMechanism;
+import dev.keyhub.session.SessionCookies;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.SessionAttributes;
+import dev.keyhub.tenancy.TenantAccess;
 
 /**
  * Browser login for web frontends (backend-for-frontend): the browser is sent to Keycloak and back, and ends
@@ -42,8 +42,13 @@ public class AuthResource {
     private final SessionService sessions;
     private final SecurityIdentity identity;
     private final HttpServerRequest request;
+    private final TenantSwitch switcher;
+    private final TenantAccess access;
 
-    public AuthResource(BrowserLogin login, SessionService sessions, SecurityIdentity identity, HttpServerRequest request) {
+    public AuthResource(BrowserLogin login, SessionService sessions, SecurityIdentity identity, HttpServerRequest request,
+            TenantSwitch switcher, TenantAccess access) {
+        this.switcher = switcher;
+        this.access = access;
         this.login = login;
         this.sessions = sessions;
         this.identity = identity;
@@ -80,12 +85,9 @@ public class AuthResource {
     public Uni<Response> callback(@QueryParam("state") String state, @QueryParam("code") String code,
             @QueryParam("error") String error, @HeaderParam("User-Agent") String userAgent) {
         String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        return login.complete(state, code, error, ip, userAgent).map(done -> {
-            long maxAge = Math.max(0, Duration.between(OffsetDateTime.now(), done.expiresAt()).toSeconds());
-            NewCookie cookie = new NewCookie.Builder(SessionAuthenticationMechanism.COOKIE).value(done.sessionToken())
-                    .path("/").httpOnly(true).secure(true).sameSite(NewCookie.SameSite.LAX).maxAge((int) maxAge).build();
-            return Response.seeOther(done.returnTo()).cookie(cookie).header("Cache-Control", "no-store").build();
-        });
+        return login.complete(state, code, error, ip, userAgent)
+                .map(done -> Response.seeOther(done.returnTo()).cookie(SessionCookies.of(done.sessionToken(), done.expiresAt()))
+                        .header("Cache-Control", "no-store").build());
     }
 
     @POST
@@ -100,9 +102,44 @@ public class AuthResource {
         if (session == null || tenant == null) {
             throw ProblemException.unauthorized("session_required", "Log out with the session cookie of a browser login.");
         }
-        NewCookie cleared = new NewCookie.Builder(SessionAuthenticationMechanism.COOKIE).value("").path("/")
-                .httpOnly(true).secure(true).sameSite(NewCookie.SameSite.LAX).maxAge(0).build();
         return sessions.end(UUID.fromString(tenant), UUID.fromString(session))
-                .map(ignored -> Response.ok(new LoggedOut(login.logoutUrl())).cookie(cleared).build());
+                .map(ignored -> Response.ok(new LoggedOut(login.logoutUrl())).cookie(SessionCookies.cleared()).build());
+    }
+
+    /** Body of POST /auth/switch: the tenant to move to, by slug or id. */
+    public record SwitchRequest(String tenant) {
+    }
+
+    public record Switched(TenantSummary tenant, OffsetDateTime expiresAt) {
+    }
+
+    public record TenantSummary(UUID id, String slug) {
+    }
+
+    @POST
+    @Path("/switch")
+    @Authenticated
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Move the browser's session to another tenant the caller belongs to: a new session there, "
+            + "its cookie set, the old session ended; no new login at the identity provider")
+    @APIResponse(responseCode = "200", description = "Switched; the new session's cookie is set")
+    @APIResponse(responseCode = "400", description = "No tenant named")
+    @APIResponse(responseCode = "401", description = "No session (a bearer token has no session to move)")
+    @APIResponse(responseCode = "403", description = "Not a member of that tenant, or it is suspended")
+    @APIResponse(responseCode = "404", description = "Unknown tenant")
+    @APIResponse(responseCode = "410", description = "Deleted tenant")
+    @APIResponse(responseCode = "503", description = "That tenant's database is unavailable")
+    public Uni<Response> switchTenant(SwitchRequest body, @HeaderParam("User-Agent") String userAgent) {
+        String session = identity.getAttribute(SessionAttributes.SESSION);
+        String tenant = identity.getAttribute(SessionAttributes.TENANT);
+        if (session == null || tenant == null) {
+            throw ProblemException.unauthorized("session_required",
+                    "Switching moves a browser session; sign in with /auth/login first.");
+        }
+        String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        return switcher.switchTo(access.caller(), UUID.fromString(tenant), UUID.fromString(session),
+                        body == null ? null : body.tenant(), ip, userAgent)
+                .map(done -> Response.ok(new Switched(new TenantSummary(done.tenantId(), done.tenantSlug()), done.expiresAt()))
+                        .cookie(SessionCookies.of(done.token(), done.expiresAt())).header("Cache-Control", "no-store").build());
     }
 }

@@ -1,7 +1,6 @@
 package dev.keyhub.session;
 
 import java.net.URI;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -14,7 +13,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -59,11 +57,8 @@ public class SessionsResource {
             throw ProblemException.forbidden("jwt_required", "A session is opened with a token from the identity provider.");
         }
         return access.resolve(tenant).chain(ctx -> sessions.open(ctx, userAgent).map(opened -> {
-            long maxAge = Math.max(0, Duration.between(OffsetDateTime.now(), opened.expiresAt()).toSeconds());
-            NewCookie cookie = new NewCookie.Builder(SessionAuthenticationMechanism.COOKIE).value(opened.token())
-                    .path("/").httpOnly(true).secure(true).sameSite(NewCookie.SameSite.LAX).maxAge((int) maxAge).build();
             return Response.created(URI.create("/api/tenants/" + ctx.tenant().slug() + "/sessions/" + opened.id()))
-                    .cookie(cookie).entity(new Created(opened.id(), opened.token(), opened.expiresAt())).build();
+                    .cookie(SessionCookies.of(opened.token(), opened.expiresAt())).entity(new Created(opened.id(), opened.token(), opened.expiresAt())).build();
         }));
     }
 

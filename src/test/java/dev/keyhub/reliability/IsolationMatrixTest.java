@@ -101,6 +101,7 @@ class IsolationMatrixTest {
                 matrix(op, a, b, secrets);
             }
             joinCodes(a, b, secrets);
+            acrossTenants(a, b, secrets);
             Map<String, String> bAfter = bDb.take();
             long millis = (System.nanoTime() - started) / 1_000_000;
             System.out.printf("isolation matrix: %d cases, %d leaked (%d tenant routes, %d requests in %d ms; statuses %s)%n",
@@ -155,6 +156,30 @@ class IsolationMatrixTest {
                     "/api/join", token, body, secrets);
         }
         run(join, "B's join code, A's session", "/api/join", a.session(), body, secrets);
+    }
+
+    /**
+     * The routes about a person rather than one tenant: A's session cannot be switched into B, and "my tenants" of A's
+     * owner, A's member and A's session names nothing of B.
+     */
+    private void acrossTenants(Side a, Side b, List<String> secrets) {
+        Operation switchTo = new Operation("POST", "/auth/switch", List.of(), List.of(), true);
+        for (String name : List.of(b.tenant().slug(), b.tenant().id())) {
+            run(switchTo, "A's session switched to B (" + label(name, b) + ")", "/auth/switch", a.session(),
+                    "{\"tenant\":\"" + name + "\"}", secrets);
+        }
+        for (String token : List.of(a.owner(), a.member().token(), a.session())) {
+            cases++;
+            Sent r = probe.send("GET /api/me/tenants", "GET", "/api/me/tenants", token, Map.of(), null, null, false);
+            if (r.status() != 200) {
+                leaks.add("GET /api/me/tenants as one of A's people → " + r.status() + " " + Probe.abbreviate(r.body()));
+            }
+            for (String secret : secrets) {
+                if (r.body().contains(secret)) {
+                    leaks.add("GET /api/me/tenants as one of A's people names B's '" + secret + "'");
+                }
+            }
+        }
     }
 
     private void run(Operation op, String how, String target, String token, String body, List<String> secrets) {
