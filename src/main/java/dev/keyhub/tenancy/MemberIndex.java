@@ -146,14 +146,11 @@ public class MemberIndex {
 
     /**
      * One pass of the recovery sweep: every live tenant with a pending row older than {@code staleAfter} (its change
-     * was cut off) is copied into the index again, and the rows of tenants that are gone for good (purged, failed)
-     * are dropped. A deleted tenant that may still be undeleted keeps its rows. Returns how many tenants were copied.
+     * was cut off) is copied into the index again. (A purged tenant's rows leave with its purge, by a catalog trigger;
+     * a deleted tenant that may still be undeleted keeps them.) Returns how many tenants were copied.
      */
     public Uni<Integer> reconcile(Duration staleAfter) {
         return catalog.preparedQuery("""
-                WITH gone AS (SELECT id FROM tenants WHERE purged_at IS NOT NULL OR status = 'FAILED'),
-                     d1 AS (DELETE FROM member_index WHERE tenant_id IN (SELECT id FROM gone)),
-                     d2 AS (DELETE FROM member_index_pending WHERE tenant_id IN (SELECT id FROM gone))
                 SELECT DISTINCT p.tenant_id FROM member_index_pending p JOIN tenants t ON t.id = p.tenant_id
                 WHERE p.created_at < now() - $1 * interval '1 millisecond' AND t.status IN ('ACTIVE', 'SUSPENDED')
                 LIMIT 1000""")
