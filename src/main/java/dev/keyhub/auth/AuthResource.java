@@ -68,7 +68,10 @@ public class AuthResource {
     @APIResponse(responseCode = "410", description = "Deleted tenant")
     @APIResponse(responseCode = "503", description = "Browser login is not configured")
     public Uni<Response> start(@QueryParam("tenant") String tenant, @QueryParam("returnTo") String returnTo) {
-        return login.start(tenant, returnTo)
+        // Without a tenant, the one the host names (<slug>.<base domain> or a verified domain), if any.
+        Uni<String> named = tenant != null && !tenant.isBlank() ? Uni.createFrom().item(tenant)
+                : access.hostTenant().map(host -> host == null ? null : host.slug());
+        return named.chain(t -> login.start(t, returnTo))
                 .map(authorize -> Response.status(Response.Status.FOUND).location(authorize)
                         .header("Cache-Control", "no-store").build());
     }

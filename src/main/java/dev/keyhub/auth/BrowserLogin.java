@@ -44,7 +44,7 @@ import dev.keyhub.catalog.TenantRef;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.Slug;
-import dev.keyhub.pools.TenantPools;
+import dev.keyhub.domains.AutoJoin;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
 import dev.keyhub.tenancy.MemberIndex;
@@ -72,8 +72,8 @@ public class BrowserLogin {
 
     private final Pool catalog;
     private final TenantDirectory directory;
-    private final TenantPools pools;
     private final MemberIndex index;
+    private final AutoJoin autoJoin;
     private final SessionService sessions;
     private final AuthConfig config;
     private final String issuer;
@@ -83,13 +83,13 @@ public class BrowserLogin {
     private final DefaultJWTTokenParser idTokens = new DefaultJWTTokenParser();
     private final JWTAuthContextInfo idTokenRules;
 
-    public BrowserLogin(Pool catalog, TenantDirectory directory, TenantPools pools, MemberIndex index, SessionService sessions,
+    public BrowserLogin(Pool catalog, TenantDirectory directory, MemberIndex index, AutoJoin autoJoin, SessionService sessions,
             AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
             @ConfigProperty(name = "mp.jwt.verify.publickey.location") Optional<String> accessTokenKeys) {
         this.catalog = catalog;
         this.directory = directory;
-        this.pools = pools;
         this.index = index;
+        this.autoJoin = autoJoin;
         this.sessions = sessions;
         this.config = config;
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
@@ -242,9 +242,17 @@ public class BrowserLogin {
     /**
      * The member behind the ID token in the tenant's database. An identity seen before is the same user; a
      * verified email of an existing user links the identity to that user; a token whose tenant claim names
-     * this tenant makes a new member. Anyone else is refused.
+     * this tenant makes a new member, and so does a verified email at a domain the tenant opened to auto-join (with
+     * the domain's role). Anyone else is refused.
      */
     private Uni<Member> link(TenantRef tenant, JwtClaims claims) {
+        boolean verified = Boolean.TRUE.equals(claims.getClaimValue("email_verified"));
+        String email = string(claims, "email");
+        return (verified ? autoJoin.roleFor(tenant.id(), email) : Uni.createFrom().<Role>nullItem())
+                .chain(byDomain -> link(tenant, claims, byDomain));
+    }
+
+    private Uni<Member> link(TenantRef tenant, JwtClaims claims, Role byDomain) {
         String subject = string(claims, "sub");
         String email = string(claims, "email");
         String name = string(claims, "name");
@@ -267,12 +275,12 @@ public class BrowserLogin {
                 if (done) {
                     return member(tx, subject);
                 }
-                if (!vouched || email == null) {
+                if (!vouched && byDomain == null || email == null) {
                     throw ProblemException.forbidden("not_a_member",
                             "You are not a member of this tenant; ask one of its admins for a join code.");
                 }
                 return tx.preparedQuery(NewMember.INSERT_RETURNING_ID)
-                        .execute(NewMember.params(email, name, issuer, subject, Role.MEMBER))
+                        .execute(NewMember.params(email, name, issuer, subject, vouched ? Role.MEMBER : byDomain))
                         .chain(() -> member(tx, subject));
             });
         }), Member::userId);

@@ -132,9 +132,11 @@ public class JoinCodeService {
      * 410 {@code join_code_revoked}, {@code join_code_expired}, {@code join_code_used_up}; 409
      * {@code already_member} (no second membership, no use counted); 400 {@code email_required}; 403
      * {@code tenant_mismatch} when the caller's credential is bound to another tenant ({@code boundTenant}, the
-     * token's tenant claim or the session's tenant; null for a credential bound to none).
+     * token's tenant claim or the session's tenant; null for a credential bound to none), or the request's host
+     * names another tenant ({@code host}, null for a host that names none).
      */
-    public Uni<Joined> redeem(TenantAccess.Caller caller, String boundTenant, String email, String ip, String typed) {
+    public Uni<Joined> redeem(TenantAccess.Caller caller, String boundTenant, TenantRef host, String email, String ip,
+            String typed) {
         String key = caller.issuer() + "|" + caller.subject();
         limiter.check(key);
         String normalised = JoinCodes.normalise(typed);
@@ -158,7 +160,7 @@ public class JoinCodeService {
                             .transform(e -> invalid());
                 })
                 .invoke(tenant -> {
-                    if (!TenantAccess.allows(boundTenant, tenant)) {
+                    if (!TenantAccess.allows(boundTenant, tenant) || host != null && !host.id().equals(tenant.id())) {
                         throw TenantAccess.mismatch();
                     }
                     checkActive(tenant);
@@ -169,46 +171,23 @@ public class JoinCodeService {
 
     private Uni<Joined> join(SqlConnection tx, TenantRef tenant, TenantAccess.Caller caller, String email, String ip,
             String hash) {
-        return tx.preparedQuery("""
-                SELECT u.id AS user_id, m.left_at IS NULL AND m.id IS NOT NULL AS member FROM user_identities i
-                JOIN users u ON u.id = i.user_id LEFT JOIN memberships m ON m.user_id = u.id
-                WHERE i.provider = $1 AND i.provider_sub = $2""")
-                .execute(Tuple.of(caller.issuer(), caller.subject()))
-                .chain(existing -> {
-                    Row known = existing.size() == 0 ? null : existing.iterator().next();
-                    if (known != null && known.getBoolean("member")) {
-                        throw ProblemException.conflict("already_member", "You are already a member of this tenant.");
-                    }
-                    return tx.preparedQuery(REDEEM_SQL).execute(Tuple.of(hash)).chain(used -> {
-                        if (used.size() == 0) {
-                            return whyNot(tx, hash);
-                        }
-                        Row code = used.iterator().next();
-                        UUID codeId = code.getUUID("id");
-                        String role = code.getString("role");
-                        Uni<UUID> user = known != null ? rejoin(tx, known.getUUID("user_id"), role)
-                                : newMember(tx, caller, email, role);
-                        return user.call(id -> audit.record(tx, id, ip, "member.joined", "user", id,
-                                        new JsonObject().put("joinCode", codeId.toString()).put("role", role)))
-                                .map(id -> new Joined(tenant.id(), tenant.slug(), id, role));
-                    });
-                });
-    }
-
-    private static Uni<UUID> rejoin(SqlConnection tx, UUID userId, String role) {
-        return tx.preparedQuery("""
-                INSERT INTO memberships (user_id, role) VALUES ($1, $2)
-                ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, left_at = NULL, created_at = now()""")
-                .execute(Tuple.of(userId, role)).replaceWith(userId);
-    }
-
-    private static Uni<UUID> newMember(SqlConnection tx, TenantAccess.Caller caller, String email, String role) {
-        return tx.preparedQuery(NewMember.INSERT_RETURNING_ID)
-                .execute(NewMember.params(email, null, caller.issuer(), caller.subject(), Role.fromWire(role)))
-                .map(rows -> rows.iterator().next().getUUID("id"))
-                .onFailure(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState()))
-                .transform(e -> ProblemException.conflict("email_in_use",
-                        "Another member of this tenant already uses this email address."));
+        return NewMember.known(tx, caller).chain(known -> {
+            if (known != null && known.member()) {
+                throw ProblemException.conflict("already_member", "You are already a member of this tenant.");
+            }
+            return tx.preparedQuery(REDEEM_SQL).execute(Tuple.of(hash)).chain(used -> {
+                if (used.size() == 0) {
+                    return whyNot(tx, hash);
+                }
+                Row code = used.iterator().next();
+                UUID codeId = code.getUUID("id");
+                String role = code.getString("role");
+                return NewMember.admit(tx, known, caller, email, null, Role.fromWire(role))
+                        .call(id -> audit.record(tx, id, ip, "member.joined", "user", id,
+                                new JsonObject().put("joinCode", codeId.toString()).put("role", role)))
+                        .map(id -> new Joined(tenant.id(), tenant.slug(), id, role));
+            });
+        });
     }
 
     /** After a redemption updated nothing: says why, as precisely as the code's row allows. */

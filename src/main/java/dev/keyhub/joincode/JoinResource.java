@@ -15,9 +15,14 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 
+import dev.keyhub.common.ProblemException;
+import dev.keyhub.domains.AutoJoin;
 import dev.keyhub.tenancy.TenantAccess;
 
-/** Any signed-in user joins a tenant with a join code; the code names the tenant. */
+/**
+ * Any signed-in user joins a tenant with a join code (the code names the tenant), or joins a tenant open to the domain
+ * of their verified email ({@link AutoJoin}).
+ */
 @Path("/api/join")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,27 +30,45 @@ public class JoinResource {
 
     private final TenantAccess access;
     private final JoinCodeService codes;
+    private final AutoJoin autoJoin;
 
-    public JoinResource(TenantAccess access, JoinCodeService codes) {
+    public JoinResource(TenantAccess access, JoinCodeService codes, AutoJoin autoJoin) {
         this.access = access;
         this.codes = codes;
+        this.autoJoin = autoJoin;
     }
 
-    public record Join(@NotNull @Size(max = 64) String code) {
+    /** A join code, or (without one) the tenant to join by the domain of one's verified email. */
+    public record Join(@Size(max = 64) String code, @Size(max = 64) String tenant) {
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Redeem a join code: become a member of its tenant with the code's role")
+    @Operation(summary = "Redeem a join code: become a member of its tenant with the code's role; or, with a tenant "
+            + "instead of a code, join a tenant open to the domain of the caller's verified email")
     @APIResponse(responseCode = "200", description = "Joined")
     @APIResponse(responseCode = "400", description = "Invalid body, or the token has no email")
     @APIResponse(responseCode = "401", description = "No valid token")
-    @APIResponse(responseCode = "403", description = "The token or session belongs to another tenant than the code's")
+    @APIResponse(responseCode = "403", description = "The token, session or host belongs to another tenant than the "
+            + "code's; or the tenant is not open to the email's domain")
     @APIResponse(responseCode = "404", description = "The code is not valid")
     @APIResponse(responseCode = "409", description = "Already a member, or the email is used by another member")
     @APIResponse(responseCode = "410", description = "The code was revoked, has expired or is used up")
     @APIResponse(responseCode = "429", description = "Too many failed attempts; see Retry-After")
     public Uni<JoinCodeService.Joined> join(@Valid @NotNull Join body) {
-        return codes.redeem(access.caller(), access.boundTenant(), access.email(), access.clientIp(), body.code());
+        TenantAccess.Caller caller = access.caller();
+        String bound = access.boundTenant();
+        String ip = access.clientIp();
+        if (body.code() != null) {
+            String email = access.email();
+            return access.hostTenant().chain(host -> codes.redeem(caller, bound, host, email, ip, body.code()));
+        }
+        if (body.tenant() == null || body.tenant().isBlank()) {
+            throw ProblemException.badRequest("join_target_required",
+                    "Send a join code ({\"code\": …}) or, to join by your email's domain, a tenant ({\"tenant\": …}).");
+        }
+        String email = access.verifiedEmail();
+        return access.hostTenant().chain(host -> autoJoin.join(caller, email, body.tenant(), bound, host, ip))
+                .map(j -> new JoinCodeService.Joined(j.tenantId(), j.tenantSlug(), j.userId(), j.role().wireName()));
     }
 }

@@ -44,13 +44,24 @@ public class MemberIndex {
             SELECT i.provider, i.provider_sub, m.user_id, m.role FROM memberships m
             JOIN user_identities i ON i.user_id = m.user_id
             WHERE m.left_at IS NULL AND ($1::uuid IS NULL OR m.user_id = $1)""";
+    /**
+     * The identity's tenants, and (kind 'offered') the active tenants that have verified the domain {@code $3} (of the
+     * caller's verified email, or null) for auto-join and that the identity is not in.
+     */
     private static final String MY_TENANTS_SQL = """
-            SELECT t.id, t.slug, t.name, t.status, x.role FROM member_index x
+            SELECT * FROM (
+            SELECT 'member' AS kind, t.id, t.slug, t.name, t.status, x.role FROM member_index x
             JOIN tenants t ON t.id = x.tenant_id AND t.status IN ('ACTIVE', 'SUSPENDED')
             WHERE x.issuer = $1 AND x.subject = $2
               AND NOT EXISTS (SELECT 1 FROM member_index_pending p WHERE p.tenant_id = x.tenant_id AND p.user_id = x.user_id)
-            ORDER BY lower(t.name), t.id
-            LIMIT $3""";
+            UNION ALL
+            SELECT 'offered', t.id, t.slug, t.name, t.status, d.auto_join_role FROM tenant_domains d
+            JOIN tenants t ON t.id = d.tenant_id AND t.status = 'ACTIVE'
+            WHERE $3::text IS NOT NULL AND d.domain = $3 AND d.verified_at IS NOT NULL AND d.auto_join_role IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM member_index y WHERE y.issuer = $1 AND y.subject = $2 AND y.tenant_id = d.tenant_id)
+            ) found
+            ORDER BY kind, lower(name), id
+            LIMIT $4""";
 
     private final Pool catalog;
     private final TenantPools pools;
@@ -70,15 +81,25 @@ public class MemberIndex {
     public record Entry(String issuer, String subject, UUID userId, Role role) {
     }
 
-    /** The tenants the identity is an active member of, live (active or suspended) ones only, by name. */
-    public Uni<List<MyTenant>> tenantsOf(String issuer, String subject, int limit) {
-        return catalog.preparedQuery(MY_TENANTS_SQL).execute(Tuple.of(issuer, subject, limit)).map(rows -> {
-            List<MyTenant> out = new ArrayList<>();
+    /** The caller's tenants, and the tenants open to them by the domain of their verified email. */
+    public record MyTenants(List<MyTenant> tenants, List<MyTenant> offered) {
+    }
+
+    /**
+     * The tenants the identity is an active member of, live (active or suspended) ones only, by name; and, when
+     * {@code emailDomain} (of a verified email) is given, the active tenants open to it by auto-join that the identity
+     * is not in, with the role joining would give. One catalog query.
+     */
+    public Uni<MyTenants> tenantsOf(String issuer, String subject, String emailDomain, int limit) {
+        return catalog.preparedQuery(MY_TENANTS_SQL).execute(Tuple.of(issuer, subject, emailDomain, limit)).map(rows -> {
+            List<MyTenant> mine = new ArrayList<>();
+            List<MyTenant> offered = new ArrayList<>();
             for (Row r : rows) {
-                out.add(new MyTenant(r.getUUID("id"), r.getString("slug"), r.getString("name"),
-                        Role.fromWire(r.getString("role")), TenantStatus.valueOf(r.getString("status"))));
+                MyTenant t = new MyTenant(r.getUUID("id"), r.getString("slug"), r.getString("name"),
+                        Role.fromWire(r.getString("role")), TenantStatus.valueOf(r.getString("status")));
+                ("member".equals(r.getString("kind")) ? mine : offered).add(t);
             }
-            return out;
+            return new MyTenants(mine, offered);
         });
     }
 

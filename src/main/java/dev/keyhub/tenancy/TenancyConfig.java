@@ -25,4 +25,10 @@ public interface TenancyConfig {
      */
     @WithDefault("60s")
     java.time.Duration memberIndexStaleAfter();
+
+    /**
+     * The domain tenants are reached under as {@code <slug>.<base domain>} (for instance {@code app.example.com}).
+     * Unset: hosts name tenants only through the custom domains they have verified.
+     */
+    Optional<String> baseDomain();
 }

@@ -32,7 +32,8 @@ import dev.keyhub.pools.TenantPools;
 /**
  * Resolves the tenant a request is for and checks that the caller belongs to it. This is the one place
  * where a tenant is chosen: from the path ({@code /api/tenants/{slug}}) or, for {@code current}, from the
- * token's tenant claim. A token that names a tenant cannot be used on another tenant's path.
+ * token's tenant claim or else the request's host ({@link HostTenants}). A token that names a tenant cannot be used
+ * on another tenant's path, nor a host that names a tenant for another tenant's path or token.
  */
 @ApplicationScoped
 public class TenantAccess {
@@ -60,9 +61,12 @@ public class TenantAccess {
     private final TenantPools pools;
     private final String claimName;
     private final Optional<String> organizationClaim;
+    private final HostTenants hosts;
 
     public TenantAccess(JsonWebToken jwt, SecurityIdentity identity, Instance<HttpServerRequest> request,
-            TenantDirectory directory, TenantPools pools, TenancyConfig config, @CacheName(MEMBERS) Cache members) {
+            TenantDirectory directory, TenantPools pools, TenancyConfig config, @CacheName(MEMBERS) Cache members,
+            HostTenants hosts) {
+        this.hosts = hosts;
         this.members = members;
         this.jwt = jwt;
         this.identity = identity;
@@ -97,14 +101,8 @@ public class TenantAccess {
         Caller caller = caller();
         String clientIp = clientIp();
         boolean writes = writes();
-        String wanted;
-        if (CURRENT.equals(pathTenant)) {
-            if (claim == null) {
-                return Uni.createFrom().failure(ProblemException.badRequest("no_tenant_claim",
-                        "The token names no tenant (claim '" + claimName + "'), so 'current' cannot be used."));
-            }
-            wanted = claim;
-        } else {
+        String host = host();
+        if (!CURRENT.equals(pathTenant)) {
             if (!SLUG.matcher(pathTenant).matches()) {
                 return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found",
                         "No tenant '" + pathTenant + "'."));
@@ -112,9 +110,22 @@ public class TenantAccess {
             if (claim != null && !claim.equals(pathTenant) && asId(claim) == null) {
                 return Uni.createFrom().failure(mismatch());
             }
-            wanted = pathTenant;
         }
-        return lookup(wanted)
+        return hosts.of(host).chain(byHost -> {
+            String wanted = pathTenant;
+            if (CURRENT.equals(pathTenant)) {
+                if (claim == null && byHost == null) {
+                    return Uni.createFrom().failure(ProblemException.badRequest("no_tenant_claim",
+                            "The token names no tenant (claim '" + claimName + "'), so 'current' cannot be used."));
+                }
+                wanted = claim != null ? claim : byHost.id().toString();
+            }
+            return lookup(wanted).invoke(ref -> {
+                if (byHost != null && !byHost.id().equals(ref.id())) {
+                    throw hostMismatch();
+                }
+            });
+        })
                 .invoke(ref -> {
                     if (!allows(claim, ref)) {
                         throw mismatch();
@@ -249,6 +260,15 @@ public class TenantAccess {
         return value == null ? null : value.toString();
     }
 
+    /** The token's email claim when the token says the identity provider verified it ({@code email_verified}), or null. */
+    public String verifiedEmail() {
+        String email = email();
+        Object verified = email == null ? null : jwt.getClaim("email_verified");
+        boolean yes = verified instanceof Boolean b ? b
+                : verified == jakarta.json.JsonValue.TRUE || verified != null && "true".equals(verified.toString());
+        return yes ? email : null;
+    }
+
     /**
      * The tenant the caller's credential is bound to (the token's tenant claim, by slug or id, or the tenant a
      * session was opened in), or null for a credential that names no tenant.
@@ -275,6 +295,25 @@ public class TenantAccess {
     /** 503 for a write to a frozen tenant: its reason's code, and when to try again. */
     public static ProblemException frozen(Freeze reason) {
         return ProblemException.unavailable(reason.code(), reason.detail(), FROZEN_RETRY_AFTER);
+    }
+
+    /**
+     * The tenant the request's host names ({@code <slug>.<base domain>} or a verified custom domain), or null when it
+     * names none or there is no HTTP request. Reads the request now, on the caller's thread.
+     */
+    public Uni<TenantRef> hostTenant() {
+        return hosts.of(host());
+    }
+
+    private String host() {
+        if (!inRequest()) {
+            return null;
+        }
+        return request.get().getHeader("Host");
+    }
+
+    public static ProblemException hostMismatch() {
+        return ProblemException.forbidden("tenant_mismatch", "This host belongs to another tenant.");
     }
 
     public static ProblemException mismatch() {

@@ -1,7 +1,5 @@
 package dev.keyhub.user;
 
-import java.util.List;
-
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -13,6 +11,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 
+import dev.keyhub.domains.AutoJoin;
 import dev.keyhub.tenancy.MemberIndex;
 import dev.keyhub.tenancy.TenantAccess;
 
@@ -36,16 +35,14 @@ public class MyTenantsResource {
         this.index = index;
     }
 
-    public record MyTenants(List<MemberIndex.MyTenant> tenants) {
-    }
-
     @GET
     @Operation(summary = "The tenants the caller is a member of (active and suspended ones), with their role in each, "
-            + "by name; at most 500")
+            + "by name; and the tenants open to the domain of the caller's verified email (offered), with the role "
+            + "joining gives; at most 500 in all")
     @APIResponse(responseCode = "200", description = "The caller's tenants")
     @APIResponse(responseCode = "401", description = "No valid token or session")
-    public Uni<MyTenants> mine() {
+    public Uni<MemberIndex.MyTenants> mine() {
         TenantAccess.Caller caller = access.caller();
-        return index.tenantsOf(caller.issuer(), caller.subject(), LIMIT).map(MyTenants::new);
+        return index.tenantsOf(caller.issuer(), caller.subject(), AutoJoin.domainOf(access.verifiedEmail()), LIMIT);
     }
 }

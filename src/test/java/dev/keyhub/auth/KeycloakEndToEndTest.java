@@ -17,6 +17,7 @@ import io.restassured.response.Response;
 
 import dev.keyhub.support.Catalog;
 import dev.keyhub.support.Keycloak;
+import dev.keyhub.support.PublishedTxtRecords;
 import dev.keyhub.support.KeycloakProfile;
 import dev.keyhub.support.KeycloakServer;
 
@@ -212,6 +213,36 @@ class KeycloakEndToEndTest {
         }
         given().redirects().follow(false).queryParam("tenant", "no-such-tenant").get("/auth/login").then().statusCode(404);
         given().redirects().follow(false).get("/auth/login").then().statusCode(400).body("code", equalTo("tenant_required"));
+    }
+
+    @Test
+    @Order(7)
+    void aFirstLoginWithAVerifiedEmailAtAnOpenDomainJoinsAndTheHostNamesTheTenant() {
+        // Initech (the platform admin founds it and owns it) opens its verified domain nowhere.test to auto-join as
+        // viewers; Carol's verified email is there.
+        String founder = Keycloak.token("admin");
+        given().auth().oauth2(founder).contentType(ContentType.JSON)
+                .body(Map.of("slug", "initech", "name", "Initech", "owner",
+                        Map.of("subject", "5a1e0000-0000-4000-8000-000000000001", "email", "admin@keyhub.test")))
+                .post("/admin/tenants").then().statusCode(201);
+        var added = given().auth().oauth2(founder).contentType(ContentType.JSON)
+                .body(Map.of("domain", "nowhere.test", "autoJoinRole", "viewer"))
+                .post("/api/tenants/initech/domains").then().statusCode(201).extract();
+        PublishedTxtRecords.publish(added.path("txtName"), added.path("txtValue"));
+        given().auth().oauth2(founder).post("/api/tenants/initech/domains/nowhere.test/verify").then().statusCode(200);
+
+        String carol = Keycloak.token("carol");
+        given().auth().oauth2(carol).get("/api/me/tenants").then().statusCode(200)
+                .body("offered.slug", org.hamcrest.Matchers.contains("initech"));
+        // Signing in at initech.tenants.test names the tenant by its host; her first login makes her a viewer.
+        String location = given().redirects().follow(false).header("Host", "initech.tenants.test")
+                .queryParam("returnTo", Keycloak.APP).get("/auth/login").then().statusCode(302).extract().header("Location");
+        Response callback = callback(Keycloak.signIn(URI.create(location), "carol"));
+        callback.then().statusCode(303);
+        given().cookie("keyhub_session", callback.getCookie("keyhub_session")).get("/api/tenants/current/me").then()
+                .statusCode(200).body("tenant.slug", equalTo("initech")).body("role", equalTo("viewer"));
+        given().auth().oauth2(carol).get("/api/me/tenants").then().statusCode(200)
+                .body("tenants.slug", org.hamcrest.Matchers.hasItem("initech")).body("offered", org.hamcrest.Matchers.empty());
     }
 
     private static URI startLogin(String tenant, String returnTo) {

@@ -31,7 +31,8 @@ class OpenApiTest {
                 "/api/tenants/{tenant}/groups", "/api/tenants/{tenant}/groups/{id}",
                 "/api/tenants/{tenant}/groups/{id}/members", "/api/tenants/{tenant}/groups/{id}/members/{userId}",
                 "/api/tenants/{tenant}/settings", "/api/tenants/{tenant}/settings/{key}",
-                "/api/tenants/{tenant}/audit-log");
+                "/api/tenants/{tenant}/audit-log", "/api/tenants/{tenant}/domains", "/api/tenants/{tenant}/domains/{domain}",
+                "/api/tenants/{tenant}/domains/{domain}/verify", "/auth/switch");
         for (String path : expected) {
             assertTrue(paths.containsKey(path), "OpenAPI describes " + path);
             paths.get(path).forEach((method, operation) -> {

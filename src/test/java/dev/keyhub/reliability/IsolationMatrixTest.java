@@ -18,6 +18,7 @@ import io.restassured.http.ContentType;
 import dev.keyhub.reliability.ApiOperations.Operation;
 import dev.keyhub.reliability.Probe.Sent;
 import dev.keyhub.support.Catalog;
+import dev.keyhub.support.Domains;
 import dev.keyhub.support.Members;
 import dev.keyhub.support.Tenants;
 import dev.keyhub.support.Tokens;
@@ -42,7 +43,7 @@ class IsolationMatrixTest {
     /** One tenant's people and things. */
     record Side(Tenants.Created tenant, String ownerId, Members.Joined member, String groupId, String groupName,
             String codeId, String code, String sessionId, String session, String settingKey, String settingValue,
-            String projectId, String projectName, String taskId, String taskTitle) {
+            String projectId, String projectName, String taskId, String taskTitle, String domain) {
 
         String owner() {
             return Members.ownerToken(tenant);
@@ -58,6 +59,9 @@ class IsolationMatrixTest {
             }
             if ("task".equals(param)) {
                 return taskId;
+            }
+            if ("domain".equals(param)) {
+                return domain;
             }
             if (path.contains("/projects/{id}")) {
                 return projectId;
@@ -143,6 +147,14 @@ class IsolationMatrixTest {
         Map<String, String> aIds = ids(op, a);
         run(op, "B's session on A's path", path(op, a.tenant().slug(), aIds), b.session(), body(op, a), secrets);
         run(op, "B's member on A's path", path(op, a.tenant().slug(), aIds), b.member().token(), body(op, a), secrets);
+        // B's hosts (under the base domain, and B's verified domain) for A's path and for 'current', as A's owner.
+        for (String host : List.of(b.tenant().slug() + ".tenants.test", b.domain())) {
+            String which = host.equals(b.domain()) ? "B's domain" : "B's subdomain";
+            run(op, "A's path on " + which, path(op, a.tenant().slug(), aIds), a.owner(), Map.of("Host", host),
+                    body(op, a), secrets);
+            run(op, "current, A's claim, on " + which, path(op, "current", aIds),
+                    Tokens.userOf(a.tenant().ownerSubject(), a.tenant().slug()), Map.of("Host", host), body(op, a), secrets);
+        }
     }
 
     /** B's join code redeemed with credentials bound to tenant A: A's claim (by slug and id), A's session. */
@@ -183,9 +195,14 @@ class IsolationMatrixTest {
     }
 
     private void run(Operation op, String how, String target, String token, String body, List<String> secrets) {
+        run(op, how, target, token, Map.of(), body, secrets);
+    }
+
+    private void run(Operation op, String how, String target, String token, Map<String, String> headers, String body,
+            List<String> secrets) {
         cases++;
         String what = op + " | " + how;
-        Sent r = probe.send(what, op.method(), target, token, Map.of(), body == null ? null
+        Sent r = probe.send(what, op.method(), target, token, headers, body == null ? null
                 : body.getBytes(StandardCharsets.UTF_8), "application/json", false);
         String request = target + " " + (body == null ? "" : body);
         if (r.ok()) {
@@ -249,6 +266,12 @@ class IsolationMatrixTest {
         if (p.endsWith("/tasks")) {
             return "{\"title\":\"planted\"}";
         }
+        if (p.endsWith("/domains")) {
+            return "{\"domain\":\"" + owner.domain() + "\",\"autoJoinRole\":\"member\"}";
+        }
+        if (p.endsWith("/domains/{domain}")) {
+            return "{\"autoJoinRole\":\"member\"}";
+        }
         return "{}";
     }
 
@@ -261,6 +284,8 @@ class IsolationMatrixTest {
                 + "database_name, frozen_for FROM tenants WHERE id = ?::uuid", side.tenant().id()));
         rows.addAll(Catalog.query("keyhub", "SELECT code_hash FROM join_code_index WHERE tenant_id = ?::uuid ORDER BY 1",
                 side.tenant().id()));
+        rows.addAll(Catalog.query("keyhub", "SELECT domain, token, verified_at, auto_join_role FROM tenant_domains "
+                + "WHERE tenant_id = ?::uuid ORDER BY 1", side.tenant().id()));
         return rows;
     }
 
@@ -294,8 +319,9 @@ class IsolationMatrixTest {
         String taskId = given().auth().oauth2(member.token()).contentType(ContentType.JSON)
                 .body(Map.of("title", taskTitle)).post(base + "/projects/" + projectId + "/tasks").then().statusCode(201)
                 .extract().path("id");
+        String domain = Domains.verified(t, null);
         return new Side(t, ownerId, member, groupId, groupName, code.path("id"), code.path("code"), session.path("id"),
-                session.path("token"), prefix + ".secret", settingValue, projectId, projectName, taskId, taskTitle);
+                session.path("token"), prefix + ".secret", settingValue, projectId, projectName, taskId, taskTitle, domain);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
