@@ -56,6 +56,9 @@ public class JoinResource {
     @APIResponse(responseCode = "410", description = "The code was revoked, has expired or is used up")
     @APIResponse(responseCode = "429", description = "Too many failed attempts; see Retry-After")
     public Uni<JoinCodeService.Joined> join(@Valid @NotNull Join body) {
+        if (access.supportSessionId() != null) {
+            throw ProblemException.forbidden("support_read_only", "A support session can read a tenant, never join one.");
+        }
         TenantAccess.Caller caller = access.caller();
         String bound = access.boundTenant();
         String ip = access.clientIp();

@@ -36,7 +36,7 @@ public class SessionAuthenticationMechanism implements HttpAuthenticationMechani
         String header = context.request().getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String value = header.substring(7).trim();
-            return value.startsWith(SessionTokens.PREFIX) ? value : null;
+            return SessionTokens.isSession(value) ? value : null;
         }
         if (header == null) {
             Cookie cookie = context.request().getCookie(COOKIE);

@@ -17,9 +17,11 @@ import dev.keyhub.tenancy.SessionAttributes;
 public class SessionIdentityProvider implements IdentityProvider<SessionCredentials> {
 
     private final SessionService sessions;
+    private final SupportSessions support;
 
-    public SessionIdentityProvider(SessionService sessions) {
+    public SessionIdentityProvider(SessionService sessions, SupportSessions support) {
         this.sessions = sessions;
+        this.support = support;
     }
 
     @Override
@@ -29,6 +31,16 @@ public class SessionIdentityProvider implements IdentityProvider<SessionCredenti
 
     @Override
     public Uni<SecurityIdentity> authenticate(SessionCredentials request, AuthenticationRequestContext context) {
+        if (request.token().startsWith(SessionTokens.SUPPORT_PREFIX)) {
+            return support.validate(request.token())
+                    .onItem().ifNull().failWith(() -> new AuthenticationFailedException("invalid support session"))
+                    .map(s -> QuarkusSecurityIdentity.builder()
+                            .setPrincipal(new QuarkusPrincipal(s.subject()))
+                            .addAttribute(SessionAttributes.SUPPORT, s.id().toString())
+                            .addAttribute(SessionAttributes.ISSUER, s.issuer())
+                            .addAttribute(SessionAttributes.TENANT, s.tenantId().toString())
+                            .build());
+        }
         return sessions.validate(request.token())
                 .onItem().ifNull().failWith(() -> new AuthenticationFailedException("invalid session"))
                 .map(s -> QuarkusSecurityIdentity.builder()

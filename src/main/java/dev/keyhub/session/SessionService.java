@@ -19,6 +19,7 @@ import dev.keyhub.audit.Audit;
 import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.pools.TenantPools;
+import dev.keyhub.tenancy.Role;
 import dev.keyhub.tenancy.TenantContext;
 import dev.keyhub.tenancy.TenantDirectory;
 
@@ -40,7 +41,11 @@ public class SessionService {
     private final Duration lifetime;
     private final Duration keepExpired;
 
-    public SessionService(TenantPools pools, TenantDirectory directory, Audit audit, SessionsConfig config) {
+    private final SupportSessions support;
+
+    public SessionService(TenantPools pools, TenantDirectory directory, Audit audit, SessionsConfig config,
+            SupportSessions support) {
+        this.support = support;
         this.pools = pools;
         this.directory = directory;
         this.audit = audit;
@@ -54,8 +59,16 @@ public class SessionService {
     public record Valid(UUID sessionId, UUID tenantId, String issuer, String subject) {
     }
 
+    /**
+     * A session; {@code support} is set for a read-only support session in the tenant, which only the tenant's admins
+     * see in their list (and can end).
+     */
     public record SessionView(UUID id, OffsetDateTime createdAt, OffsetDateTime expiresAt,
-            OffsetDateTime lastAccessedAt, String ipAddress, String userAgent, boolean current) {
+            OffsetDateTime lastAccessedAt, String ipAddress, String userAgent, boolean current, Support support) {
+    }
+
+    /** Who opened a support session, and why. */
+    public record Support(String agent, String reason) {
     }
 
     /** Opens a session for the caller's membership; the token is returned here only. */
@@ -105,8 +118,23 @@ public class SessionService {
                                 })));
     }
 
-    /** The caller's live sessions, newest first; the one this request uses is marked current. */
+    /**
+     * The caller's live sessions, newest first; the one this request uses is marked current. A tenant admin also sees
+     * the live support sessions in the tenant, first.
+     */
     public Uni<List<SessionView>> mine(TenantContext ctx, UUID currentSession) {
+        Uni<List<SessionView>> support = ctx.role() != Role.ADMIN ? Uni.createFrom().item(List.of())
+                : this.support.live(ctx.tenant().id()).map(views -> views.stream().map(v -> new SessionView(v.id(),
+                        v.createdAt(), v.expiresAt(), null, null, null, v.id().equals(ctx.member().userId()),
+                        new Support(v.agent(), v.reason()))).toList());
+        return support.chain(first -> own(ctx, currentSession).map(own -> {
+            List<SessionView> all = new ArrayList<>(first);
+            all.addAll(own);
+            return all;
+        }));
+    }
+
+    private Uni<List<SessionView>> own(TenantContext ctx, UUID currentSession) {
         return pools.withConnection(ctx.tenant(), c -> c.preparedQuery("""
                 SELECT id, created_at, expires_at, last_accessed_at, ip_address::text AS ip, user_agent FROM sessions
                 WHERE user_id = $1 AND NOT revoked AND expires_at > now() ORDER BY created_at DESC LIMIT 200""")
@@ -117,14 +145,27 @@ public class SessionService {
                         UUID id = r.getUUID("id");
                         out.add(new SessionView(id, r.getOffsetDateTime("created_at"), r.getOffsetDateTime("expires_at"),
                                 r.getOffsetDateTime("last_accessed_at"), r.getString("ip"), r.getString("user_agent"),
-                                id.equals(currentSession)));
+                                id.equals(currentSession), null));
                     }
                     return out;
                 });
     }
 
-    /** Revokes one of the caller's sessions; 404 {@code session_not_found} for any other id. */
+    /**
+     * Revokes one of the caller's sessions, or, for a tenant admin, ends a live support session in the tenant; 404
+     * {@code session_not_found} for any other id.
+     */
     public Uni<Void> revoke(TenantContext ctx, UUID sessionId) {
+        if (ctx.role() == Role.ADMIN) {
+            return support.live(ctx.tenant().id()).chain(live -> live.stream().anyMatch(v -> v.id().equals(sessionId))
+                    ? support.end(sessionId, ctx.tenant().id(), "tenant admin " + ctx.member().userId(), ctx.clientIp())
+                            .replaceWithVoid()
+                    : revokeOwn(ctx, sessionId));
+        }
+        return revokeOwn(ctx, sessionId);
+    }
+
+    private Uni<Void> revokeOwn(TenantContext ctx, UUID sessionId) {
         return pools.withTransaction(ctx.tenant(), tx -> tx.preparedQuery(
                 "UPDATE sessions SET revoked = true WHERE id = $1 AND user_id = $2 AND NOT revoked")
                 .execute(Tuple.of(sessionId, ctx.member().userId()))

@@ -13,22 +13,33 @@ import java.util.regex.Pattern;
 /**
  * Session tokens: {@code khs_<tenant id, 32 hex>_<256 random bits, base64url>}. The tenant id in the token
  * lets a request find the one database that holds the session, with no search; the random part is the
- * secret. Only the SHA-256 of the whole token is stored.
+ * secret. Only the SHA-256 of the whole token is stored. Support sessions ({@link SupportSessions}) have tokens of the
+ * same shape with the prefix {@value #SUPPORT_PREFIX}.
  */
 public final class SessionTokens {
 
     public static final String PREFIX = "khs_";
-    private static final Pattern FORMAT = Pattern.compile("khs_([0-9a-f]{32})_([A-Za-z0-9_-]{43})");
+    public static final String SUPPORT_PREFIX = "khp_";
+    private static final Pattern FORMAT = Pattern.compile("kh[sp]_([0-9a-f]{32})_([A-Za-z0-9_-]{43})");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private SessionTokens() {
     }
 
     static String generate(UUID tenantId) {
+        return generate(PREFIX, tenantId);
+    }
+
+    static String generate(String prefix, UUID tenantId) {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
-        return PREFIX + tenantId.toString().replace("-", "") + "_"
+        return prefix + tenantId.toString().replace("-", "") + "_"
                 + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    /** Whether a bearer token is one of KeyHub's sessions (a browser's or a supporter's) rather than a JWT. */
+    static boolean isSession(String token) {
+        return token.startsWith(PREFIX) || token.startsWith(SUPPORT_PREFIX);
     }
 
     /** The tenant a well-formed token belongs to, or null for anything else. */

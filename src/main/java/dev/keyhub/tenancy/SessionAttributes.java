@@ -9,6 +9,8 @@ public final class SessionAttributes {
     public static final String SESSION = "keyhub.session";
     public static final String ISSUER = "keyhub.issuer";
     public static final String TENANT = "keyhub.tenant";
+    /** Set instead of {@link #SESSION} for a read-only support session: its id. */
+    public static final String SUPPORT = "keyhub.support";
 
     private SessionAttributes() {
     }

@@ -102,6 +102,11 @@ public class TenantAccess {
         String clientIp = clientIp();
         boolean writes = writes();
         String host = host();
+        UUID support = supportSessionId();
+        if (support != null && writes) {
+            return Uni.createFrom().failure(ProblemException.forbidden("support_read_only",
+                    "A support session can read the tenant, never change it."));
+        }
         if (!CURRENT.equals(pathTenant)) {
             if (!SLUG.matcher(pathTenant).matches()) {
                 return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found",
@@ -137,7 +142,8 @@ public class TenantAccess {
                         throw frozen(ref.frozen());
                     }
                 })
-                .chain(ref -> (fresh ? load(ref, caller) : member(ref, caller)).map(m -> new TenantContext(ref, m, clientIp)));
+                .chain(ref -> (support != null ? Uni.createFrom().item(supporter(support, caller))
+                        : fresh ? load(ref, caller) : member(ref, caller)).map(m -> new TenantContext(ref, m, clientIp)));
     }
 
     private Uni<TenantRef> lookup(String slugOrId) {
@@ -233,9 +239,26 @@ public class TenantAccess {
         return address == null ? null : address.hostAddress();
     }
 
+    /**
+     * A support session's stand-in for a member: it reads what the tenant's admins read (its writes never get this
+     * far). Its user id is the support session's id, which is no user of the tenant.
+     */
+    private static Member supporter(UUID support, Caller caller) {
+        return new Member(support, null, "Support: " + caller.subject(), null, null, Role.ADMIN, null);
+    }
+
+    /** The id of the read-only support session this request is authenticated by, or null. */
+    public UUID supportSessionId() {
+        String support = identity.getAttribute(SessionAttributes.SUPPORT);
+        return support == null ? null : UUID.fromString(support);
+    }
+
     /** The caller's issuer and subject, which together name one identity. */
     public Caller caller() {
         String session = identity.getAttribute(SessionAttributes.SESSION);
+        if (session == null) {
+            session = identity.getAttribute(SessionAttributes.SUPPORT);
+        }
         if (session != null) {
             return new Caller(identity.getAttribute(SessionAttributes.ISSUER), identity.getPrincipal().getName());
         }
@@ -250,7 +273,7 @@ public class TenantAccess {
 
     /** The token's email claim, or null. */
     public String email() {
-        if (sessionId() != null) {
+        if (sessionId() != null || supportSessionId() != null) {
             return null;
         }
         Object value = jwt.getClaim("email");

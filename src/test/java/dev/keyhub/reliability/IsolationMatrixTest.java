@@ -83,6 +83,8 @@ class IsolationMatrixTest {
     }
 
     private Probe probe;
+    /** A read-only support session in B. */
+    private String bSupport;
     private final List<String> leaks = new ArrayList<>();
     private int cases;
 
@@ -91,6 +93,9 @@ class IsolationMatrixTest {
         long started = System.nanoTime();
         Side a = side("iso-a");
         Side b = side("iso-b");
+        bSupport = given().auth().oauth2(Tokens.claims("iso-supporter", "platform-support").sign()).contentType(ContentType.JSON)
+                .body(Map.of("reason", "isolation matrix", "minutes", 10)).post("/admin/tenants/" + b.tenant().id() + "/support-sessions")
+                .then().statusCode(201).extract().path("token");
         List<String> secrets = List.of(b.tenant().id(), b.tenant().slug(), b.ownerId(), b.member().userId(),
                 b.member().subject(), b.groupId(), b.groupName(), b.codeId(), b.sessionId(), b.settingValue(),
                 b.projectId(), b.projectName(), b.taskId(), b.taskTitle(),
@@ -147,6 +152,7 @@ class IsolationMatrixTest {
         Map<String, String> aIds = ids(op, a);
         run(op, "B's session on A's path", path(op, a.tenant().slug(), aIds), b.session(), body(op, a), secrets);
         run(op, "B's member on A's path", path(op, a.tenant().slug(), aIds), b.member().token(), body(op, a), secrets);
+        run(op, "B's support session on A's path", path(op, a.tenant().slug(), aIds), bSupport, body(op, a), secrets);
         // B's hosts (under the base domain, and B's verified domain) for A's path and for 'current', as A's owner.
         for (String host : List.of(b.tenant().slug() + ".tenants.test", b.domain())) {
             String which = host.equals(b.domain()) ? "B's domain" : "B's subdomain";

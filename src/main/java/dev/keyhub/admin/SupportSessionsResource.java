@@ -1,0 +1,104 @@
+package dev.keyhub.admin;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+import dev.keyhub.audit.PlatformAudit;
+import dev.keyhub.common.Ids;
+import dev.keyhub.session.SupportSessions;
+import dev.keyhub.session.SupportSessions.SupportView;
+
+/**
+ * Audited support access (realm role {@code platform-support}): a read-only session in one tenant, with a reason, for
+ * at most an hour. Opening and ending are in the platform audit log and in the tenant's own.
+ */
+@Path("/admin")
+@RolesAllowed("platform-support")
+@Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "401", description = "No valid token")
+@APIResponse(responseCode = "403", description = "No platform-support role")
+public class SupportSessionsResource {
+
+    private final SupportSessions sessions;
+    private final PlatformAudit audit;
+    private final JsonWebToken caller;
+    private final HttpServerRequest request;
+
+    public SupportSessionsResource(SupportSessions sessions, PlatformAudit audit, JsonWebToken caller,
+            HttpServerRequest request) {
+        this.sessions = sessions;
+        this.audit = audit;
+        this.caller = caller;
+        this.request = request;
+    }
+
+    /** Body of POST: why, and for how many minutes (1 to 60; 30 when left out). */
+    public record OpenRequest(String reason, Integer minutes) {
+    }
+
+    @POST
+    @Path("/tenants/{id}/support-sessions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Open a read-only support session in the tenant, with a reason, for at most an hour; the token "
+            + "(a bearer token for the tenant's API) is answered once")
+    @APIResponse(responseCode = "201", description = "Opened")
+    @APIResponse(responseCode = "400", description = "No reason, or a duration outside 1 to 60 minutes")
+    @APIResponse(responseCode = "404", description = "Unknown tenant")
+    @APIResponse(responseCode = "409", description = "The tenant is not active")
+    public Uni<Response> open(@PathParam("id") String id, @NotNull OpenRequest body) {
+        UUID tenant = Ids.parse(id, "tenant_not_found", "tenant");
+        Duration lifetime = Duration.ofMinutes(body.minutes() == null ? 30 : body.minutes());
+        return audit.audited(caller.getSubject(), "support.session_opened", tenant,
+                new JsonObject().put("reason", body.reason()).put("minutes", lifetime.toMinutes()),
+                sessions.open(tenant, caller.getIssuer(), caller.getSubject(), body.reason(), lifetime, ip()))
+                .map(opened -> Response.created(URI.create("/admin/support-sessions/" + opened.id())).entity(opened).build());
+    }
+
+    @GET
+    @Path("/support-sessions")
+    @Operation(summary = "The newest support sessions (at most 200), live or over, of one tenant or of all")
+    @APIResponse(responseCode = "200", description = "Support sessions, newest first")
+    @APIResponse(responseCode = "404", description = "Not a tenant id")
+    public Uni<List<SupportView>> list(@QueryParam("tenant") String tenant) {
+        return sessions.recent(tenant == null || tenant.isBlank() ? null : Ids.parse(tenant, "tenant_not_found", "tenant"));
+    }
+
+    @DELETE
+    @Path("/support-sessions/{id}")
+    @Operation(summary = "End a support session at once")
+    @APIResponse(responseCode = "200", description = "Ended")
+    @APIResponse(responseCode = "404", description = "No live support session with this id")
+    public Uni<SupportView> end(@PathParam("id") String id) {
+        UUID session = Ids.parse(id, "support_session_not_found", "support session");
+        return sessions.end(session, null, "supporter " + caller.getSubject(), ip())
+                .call(view -> audit.audited(caller.getSubject(), "support.session_ended", view.tenantId(),
+                        new JsonObject().put("session", session.toString()), Uni.createFrom().voidItem()));
+    }
+
+    private String ip() {
+        return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    }
+}
