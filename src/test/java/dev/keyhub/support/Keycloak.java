@@ -39,6 +39,32 @@ public final class Keycloak {
         return token("keyhub", "keyhub-e2e", "keyhub-e2e-dev-secret", user, user + "-pass");
     }
 
+    /** As {@link #token(String)}, asking for more scopes (such as {@code organization:<alias>}). */
+    public static String token(String user, String scope) {
+        return token("keyhub", "keyhub-e2e", "keyhub-e2e-dev-secret", user, user + "-pass", "openid " + scope);
+    }
+
+    /**
+     * Keycloak's admin API as the service account of client {@code client}: a call to a path under the realm
+     * ({@code GET /organizations?q=alias:acme}), with a JSON body or none.
+     */
+    public static HttpResponse<String> admin(String client, String secret, String method, String path, String json) {
+        HttpResponse<String> token = send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
+                URI.create(BASE + "/realms/keyhub/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "client_credentials",
+                        "client_id", client, "client_secret", secret))))
+                .build());
+        String bearer = new JsonObject(token.body()).getString("access_token");
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(BASE + "/admin/realms/keyhub" + path))
+                .header("Authorization", "Bearer " + bearer)
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return send(HttpClient.newHttpClient(), request.build());
+    }
+
     /** An access token of realm {@code other}: valid there, and signed by another key. */
     public static String otherRealmToken() {
         return token("other", "other-e2e", "other-e2e-dev-secret", "alice", "alice-pass");
@@ -59,11 +85,15 @@ public final class Keycloak {
     }
 
     private static String token(String realm, String client, String secret, String user, String password) {
+        return token(realm, client, secret, user, password, "openid");
+    }
+
+    private static String token(String realm, String client, String secret, String user, String password, String scope) {
         HttpResponse<String> response = send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
                 URI.create(BASE + "/realms/" + realm + "/protocol/openid-connect/token"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "password", "client_id", client,
-                        "client_secret", secret, "username", user, "password", password, "scope", "openid"))))
+                        "client_secret", secret, "username", user, "password", password, "scope", scope))))
                 .build());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("no token for " + user + ": " + response.statusCode() + " " + response.body());
@@ -92,6 +122,15 @@ public final class Keycloak {
                 .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("username", user, "password", user + "-pass",
                         "credentialId", ""))))
                 .build());
+        // With organizations in the realm, Keycloak asks for the username first and the password on a second page.
+        Matcher second = LOGIN_FORM.matcher(posted.body() == null ? "" : posted.body());
+        if (posted.statusCode() == 200 && second.find()) {
+            posted = send(browser, HttpRequest.newBuilder(URI.create(second.group(1).replace("&amp;", "&")))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookies)
+                    .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("username", user, "password", user + "-pass",
+                            "credentialId", ""))))
+                    .build());
+        }
         String location = posted.headers().firstValue("Location").orElse(null);
         if (posted.statusCode() != 302 || location == null) {
             throw new IllegalStateException("Keycloak did not redirect after sign-in: " + posted.statusCode());
