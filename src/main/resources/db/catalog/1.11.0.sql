@@ -19,7 +19,7 @@ CREATE INDEX organization_sync_due ON organization_sync (next_attempt_at) WHERE 
 CREATE FUNCTION member_index_mark_organization() RETURNS trigger AS $$
 BEGIN
     INSERT INTO organization_sync (tenant_id, dirty_since)
-    SELECT DISTINCT tenant_id, clock_timestamp() FROM changed
+    SELECT tenant_id, clock_timestamp() FROM (SELECT DISTINCT tenant_id FROM changed) touched
     ON CONFLICT (tenant_id) DO UPDATE SET dirty_since = excluded.dirty_since,
         next_attempt_at = least(organization_sync.next_attempt_at, now());
     RETURN NULL;

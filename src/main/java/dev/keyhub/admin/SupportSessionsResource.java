@@ -1,22 +1,16 @@
 package dev.keyhub.admin;
 
-import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.constraints.NotNull;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -32,10 +26,11 @@ import dev.keyhub.session.SupportSessions;
 import dev.keyhub.session.SupportSessions.SupportView;
 
 /**
- * Audited support access (realm role {@code platform-support}): a read-only session in one tenant, with a reason, for
- * at most an hour. Opening and ending are in the platform audit log and in the tenant's own.
+ * Audited support access (realm role {@code platform-support}): the support sessions opened with
+ * {@code POST /admin/tenants/{id}/support-sessions} ({@link TenantAdminResource}), listed and ended. Opening and ending
+ * are in the platform audit log and in the tenant's own.
  */
-@Path("/admin")
+@Path("/admin/support-sessions")
 @RolesAllowed("platform-support")
 @Produces(MediaType.APPLICATION_JSON)
 @APIResponse(responseCode = "401", description = "No valid token")
@@ -55,30 +50,7 @@ public class SupportSessionsResource {
         this.request = request;
     }
 
-    /** Body of POST: why, and for how many minutes (1 to 60; 30 when left out). */
-    public record OpenRequest(String reason, Integer minutes) {
-    }
-
-    @POST
-    @Path("/tenants/{id}/support-sessions")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Open a read-only support session in the tenant, with a reason, for at most an hour; the token "
-            + "(a bearer token for the tenant's API) is answered once")
-    @APIResponse(responseCode = "201", description = "Opened")
-    @APIResponse(responseCode = "400", description = "No reason, or a duration outside 1 to 60 minutes")
-    @APIResponse(responseCode = "404", description = "Unknown tenant")
-    @APIResponse(responseCode = "409", description = "The tenant is not active")
-    public Uni<Response> open(@PathParam("id") String id, @NotNull OpenRequest body) {
-        UUID tenant = Ids.parse(id, "tenant_not_found", "tenant");
-        Duration lifetime = Duration.ofMinutes(body.minutes() == null ? 30 : body.minutes());
-        return audit.audited(caller.getSubject(), "support.session_opened", tenant,
-                new JsonObject().put("reason", body.reason()).put("minutes", lifetime.toMinutes()),
-                sessions.open(tenant, caller.getIssuer(), caller.getSubject(), body.reason(), lifetime, ip()))
-                .map(opened -> Response.created(URI.create("/admin/support-sessions/" + opened.id())).entity(opened).build());
-    }
-
     @GET
-    @Path("/support-sessions")
     @Operation(summary = "The newest support sessions (at most 200), live or over, of one tenant or of all")
     @APIResponse(responseCode = "200", description = "Support sessions, newest first")
     @APIResponse(responseCode = "404", description = "Not a tenant id")
@@ -87,7 +59,7 @@ public class SupportSessionsResource {
     }
 
     @DELETE
-    @Path("/support-sessions/{id}")
+    @Path("/{id}")
     @Operation(summary = "End a support session at once")
     @APIResponse(responseCode = "200", description = "Ended")
     @APIResponse(responseCode = "404", description = "No live support session with this id")

@@ -40,6 +40,7 @@ import dev.keyhub.common.Ids;
 import dev.keyhub.common.PageView;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.Slug;
+import dev.keyhub.session.SupportSessions;
 import dev.keyhub.provisioning.CreateTenantRequest;
 import dev.keyhub.provisioning.ProvisioningService;
 import dev.keyhub.provisioning.TenantLifecycle;
@@ -63,11 +64,16 @@ public class TenantAdminResource {
     private final Idempotency idempotency;
     private final ObjectMapper json;
     private final JsonWebToken caller;
+    private final SupportSessions support;
+    private final io.vertx.core.http.HttpServerRequest request;
 
     public TenantAdminResource(ProvisioningService provisioning, TenantLifecycle lifecycle, PlatformAudit audit,
             TenantMover mover,
             TenantRepository tenants, TenantDirectory directory,
-            Idempotency idempotency, ObjectMapper json, JsonWebToken caller) {
+            Idempotency idempotency, ObjectMapper json, JsonWebToken caller, SupportSessions support,
+            io.vertx.core.http.HttpServerRequest request) {
+        this.support = support;
+        this.request = request;
         this.provisioning = provisioning;
         this.lifecycle = lifecycle;
         this.audit = audit;
@@ -184,6 +190,30 @@ public class TenantAdminResource {
     public record CloneRequest(
             @NotNull @Slug String slug,
             @jakarta.validation.constraints.NotBlank @Size(max = 200) String name) {
+    }
+
+    /** Body of POST …/support-sessions: why, and for how many minutes (1 to 60; 30 when left out). */
+    public record SupportRequest(String reason, Integer minutes) {
+    }
+
+    @POST
+    @Path("/{id}/support-sessions")
+    @RolesAllowed("platform-support")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Open a read-only support session in the tenant, with a reason, for at most an hour; the token "
+            + "(a bearer token for the tenant's API) is answered once (realm role platform-support)")
+    @APIResponse(responseCode = "201", description = "Opened")
+    @APIResponse(responseCode = "400", description = "No reason, or a duration outside 1 to 60 minutes")
+    @APIResponse(responseCode = "404", description = "Unknown tenant")
+    @APIResponse(responseCode = "409", description = "The tenant is not active")
+    public Uni<Response> openSupportSession(@PathParam("id") String id, @NotNull SupportRequest body) {
+        UUID tenant = parseId(id);
+        java.time.Duration lifetime = java.time.Duration.ofMinutes(body.minutes() == null ? 30 : body.minutes());
+        String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        return audit.audited(actor(), "support.session_opened", tenant,
+                new io.vertx.core.json.JsonObject().put("reason", body.reason()).put("minutes", lifetime.toMinutes()),
+                support.open(tenant, caller.getIssuer(), caller.getSubject(), body.reason(), lifetime, ip))
+                .map(opened -> Response.created(URI.create("/admin/support-sessions/" + opened.id())).entity(opened).build());
     }
 
     @POST

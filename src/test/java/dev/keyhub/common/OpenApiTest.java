@@ -32,7 +32,8 @@ class OpenApiTest {
                 "/api/tenants/{tenant}/groups/{id}/members", "/api/tenants/{tenant}/groups/{id}/members/{userId}",
                 "/api/tenants/{tenant}/settings", "/api/tenants/{tenant}/settings/{key}",
                 "/api/tenants/{tenant}/audit-log", "/api/tenants/{tenant}/domains", "/api/tenants/{tenant}/domains/{domain}",
-                "/api/tenants/{tenant}/domains/{domain}/verify", "/auth/switch");
+                "/api/tenants/{tenant}/domains/{domain}/verify", "/auth/switch",
+                "/admin/tenants/{id}/support-sessions", "/admin/support-sessions", "/admin/support-sessions/{id}");
         for (String path : expected) {
             assertTrue(paths.containsKey(path), "OpenAPI describes " + path);
             paths.get(path).forEach((method, operation) -> {

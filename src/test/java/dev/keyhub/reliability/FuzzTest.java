@@ -315,7 +315,7 @@ class FuzzTest {
     /** The operation's path with valid values (the fuzz tenant, ids that exist nowhere) except where overridden. */
     private String fill(Operation op, Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>(Map.of("tenant", slug, "id", ABSENT_ID, "userId", ABSENT_ID,
-                "task", ABSENT_ID, "key", ABSENT_KEY, "slug", "absent-organization"));
+                "task", ABSENT_ID, "key", ABSENT_KEY, "slug", "absent-organization", "domain", "absent.example.com"));
         values.putAll(overrides);
         String path = op.path();
         for (var e : values.entrySet()) {

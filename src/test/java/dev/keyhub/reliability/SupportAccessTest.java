@@ -108,7 +108,7 @@ class SupportAccessTest {
 
         // Expired is over too.
         String fourth = openToken(t);
-        Catalog.query("keyhub", "UPDATE support_sessions SET created_at = now() - interval '2 hours', "
+        Catalog.query("keyhub", "UPDATE support_sessions SET created_at = now() - interval '30 minutes', "
                 + "expires_at = now() - interval '1 second' WHERE ended_at IS NULL AND tenant_id = ?::uuid RETURNING 1", t.id());
         given().auth().oauth2(fourth).get(base + "/users").then().statusCode(401);
     }
@@ -147,7 +147,7 @@ class SupportAccessTest {
             given().auth().oauth2(support).contentType(ContentType.JSON).body(Map.of("code", code)).post("/api/join")
                     .then().statusCode(403).body("code", equalTo("support_read_only"));
             given().auth().oauth2(support).contentType(ContentType.JSON).body(Map.of("tenant", t.slug())).post("/auth/switch")
-                    .then().statusCode(401);
+                    .then().statusCode(403).body("code", equalTo("support_read_only"));
             assertEquals(before, db.take(), "the tenant's database changed: " + DbSnapshot.diff(before, db.take()));
         }
         assertTrue(writes >= 20, "the API has its write routes: " + writes);

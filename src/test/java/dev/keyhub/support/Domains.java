@@ -26,7 +26,7 @@ public final class Domains {
         body.put("autoJoinRole", autoJoinRole);
         var added = given().auth().oauth2(Members.ownerToken(t)).contentType(ContentType.JSON).body(body).post(base)
                 .then().statusCode(201).extract();
-        PublishedTxtRecords.publish(added.path("txtName"), "v=spf1 -all", added.path("txtValue"));
+        PublishedTxtRecords.publish(added.path("txtName"), "v=spf1 -all", (String) added.path("txtValue"));
         given().auth().oauth2(Members.ownerToken(t)).post(base + "/" + domain + "/verify").then().statusCode(200);
         return domain;
     }

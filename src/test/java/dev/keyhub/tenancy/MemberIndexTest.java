@@ -174,8 +174,8 @@ class MemberIndexTest {
         assertEquals(List.of(), slugsOf(m.token()));
         assertEquals(List.of(), slugsOf(leaving.token()), "a pending removal hides the leaver");
 
-        int done = index.reconcile(Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(30));
-        assertEquals(true, done >= 1);
+        // The scheduled sweep may get there first; either way the tenant is copied again.
+        index.reconcile(Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(30));
         assertEquals(List.of(t.slug()), slugsOf(m.token()));
         assertEquals(List.of(), slugsOf(leaving.token()));
         assertEquals(0L, pending(t));
