@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import static dev.keyhub.support.ServerSql.await;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -97,9 +95,7 @@ class MemberIndexKillIT {
             assertEquals(List.of(slug), slugs(owner));
             assertEquals("0", sql.single("keyhub", "SELECT count(*) FROM member_index WHERE subject = 'leaver-" + slug + "'"));
         } catch (AssertionError | Exception e) {
-            System.err.println("---- last lines of " + LOG + " ----");
-            List<String> lines = Files.readAllLines(LOG, StandardCharsets.UTF_8);
-            lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.err::println);
+            PackagedKeyHub.printTail(LOG);
             throw e;
         }
     }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -106,9 +104,7 @@ class RestoreKillIT {
             assertEquals(200, restored.status(), restored.body());
             assertEquals("20000", single(database, "SELECT count(*) FROM audit_log WHERE action = 'bulk'"));
         } catch (AssertionError | Exception e) {
-            System.err.println("---- last lines of " + LOG + " ----");
-            List<String> lines = Files.readAllLines(LOG, StandardCharsets.UTF_8);
-            lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.err::println);
+            PackagedKeyHub.printTail(LOG);
             throw e;
         }
     }

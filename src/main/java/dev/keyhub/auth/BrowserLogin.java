@@ -290,7 +290,7 @@ public class BrowserLogin {
         return TenantAccess.find(c, new TenantAccess.Caller(issuer, subject));
     }
 
-    private static void requireActive(TenantRef tenant) {
+    static void requireActive(TenantRef tenant) {
         if (tenant.status() != TenantStatus.ACTIVE) {
             throw ProblemException.forbidden("tenant_not_active", "This tenant is " + tenant.status().name().toLowerCase()
                     + "; no one can sign in to it now.");

@@ -2,16 +2,12 @@ package dev.keyhub.auth;
 
 import java.time.OffsetDateTime;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
 
-import dev.keyhub.catalog.TenantRef;
-import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
-import dev.keyhub.common.Slug;
 import dev.keyhub.pools.TenantPools;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.TenantAccess;
@@ -26,8 +22,6 @@ import dev.keyhub.tenancy.TenantDirectory;
  */
 @ApplicationScoped
 public class TenantSwitch {
-
-    private static final Pattern SLUG = Pattern.compile(Slug.PATTERN);
 
     private final TenantDirectory directory;
     private final TenantPools pools;
@@ -55,13 +49,8 @@ public class TenantSwitch {
             return Uni.createFrom().failure(ProblemException.badRequest("tenant_required",
                     "Name the tenant to switch to: {\"tenant\": \"<slug or id>\"}."));
         }
-        String wanted = target.strip();
-        UUID id = TenantAccess.asId(wanted);
-        if (id == null && !SLUG.matcher(wanted).matches()) {
-            return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found", "There is no such tenant."));
-        }
-        return (id != null ? directory.liveById(id) : directory.bySlug(wanted))
-                .invoke(TenantSwitch::requireActive)
+        return directory.bySlugOrId(target.strip())
+                .invoke(BrowserLogin::requireActive)
                 .chain(tenant -> pools.withConnection(tenant, c -> TenantAccess.find(c, caller))
                         .map(member -> {
                             if (member == null) {
@@ -74,12 +63,5 @@ public class TenantSwitch {
                         .call(() -> sessions.end(fromTenant, fromSession))
                         .map(opened -> new Switched(opened.token(), opened.expiresAt(), ctx.tenant().id(),
                                 ctx.tenant().slug())));
-    }
-
-    private static void requireActive(TenantRef tenant) {
-        if (tenant.status() != TenantStatus.ACTIVE) {
-            throw ProblemException.forbidden("tenant_not_active", "That tenant is " + tenant.status().name().toLowerCase()
-                    + "; no one can sign in to it now.");
-        }
     }
 }

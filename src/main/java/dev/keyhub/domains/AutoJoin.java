@@ -79,9 +79,7 @@ public class AutoJoin {
             return Uni.createFrom().failure(ProblemException.badRequest("verified_email_required",
                     "Joining by email domain needs a token whose email the identity provider has verified."));
         }
-        String wanted = target.strip();
-        UUID id = TenantAccess.asId(wanted);
-        return (id != null ? directory.liveById(id) : directory.bySlug(wanted))
+        return directory.bySlugOrId(target.strip())
                 .invoke(tenant -> {
                     if (!TenantAccess.allows(boundTenant, tenant) || host != null && !host.id().equals(tenant.id())) {
                         throw TenantAccess.mismatch();

@@ -147,15 +147,7 @@ public class TenantAccess {
     }
 
     private Uni<TenantRef> lookup(String slugOrId) {
-        UUID id = asId(slugOrId);
-        if (id != null) {
-            return directory.liveById(id);
-        }
-        if (SLUG.matcher(slugOrId).matches()) {
-            return directory.bySlug(slugOrId);
-        }
-        return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found",
-                "The token's tenant claim names no tenant."));
+        return directory.bySlugOrId(slugOrId);
     }
 
     /** The claim as a tenant id, or null when it is not one (then it is a slug; slugs are never UUID-shaped). */

@@ -25,6 +25,7 @@ import dev.keyhub.common.ProblemException;
 public class TenantDirectory {
 
     public static final String CACHE = "tenants";
+    private static final java.util.regex.Pattern SLUG = java.util.regex.Pattern.compile(dev.keyhub.common.Slug.PATTERN);
     private final TenantRepository tenants;
     private final Cache cache;
 
@@ -48,6 +49,21 @@ public class TenantDirectory {
                             ? new ProblemException(410, "tenant_deleted", "Gone", "Tenant '" + slug + "' was deleted.")
                             : ProblemException.notFound("tenant_not_found", "No tenant '" + slug + "'.");
                 })));
+    }
+
+    /**
+     * The live tenant named by a slug or by an id (slugs are never UUID-shaped); 404 {@code tenant_not_found} for
+     * anything else, and as {@link #bySlug} and {@link #liveById} otherwise.
+     */
+    public Uni<TenantRef> bySlugOrId(String slugOrId) {
+        UUID id = dev.keyhub.common.Ids.parseOrNull(slugOrId);
+        if (id != null) {
+            return liveById(id);
+        }
+        if (slugOrId != null && SLUG.matcher(slugOrId).matches()) {
+            return bySlug(slugOrId);
+        }
+        return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found", "There is no such tenant."));
     }
 
     /** The live tenant with this id, for a token claim that names the tenant by id; 404 when there is none. */

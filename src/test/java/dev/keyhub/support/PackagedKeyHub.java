@@ -98,6 +98,13 @@ public final class PackagedKeyHub {
         throw new IllegalStateException("KeyHub not ready within 180 s; see " + log);
     }
 
+    /** Prints the last 60 lines of a child's log, for a test that failed to show what the application said. */
+    public static void printTail(Path log) throws java.io.IOException {
+        System.err.println("---- last lines of " + log + " ----");
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8);
+        lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.err::println);
+    }
+
     /** SIGKILL: no shutdown hook, no graceful close of anything. */
     public void kill() throws InterruptedException {
         if (process != null && process.isAlive()) {
