@@ -65,6 +65,14 @@ public final class Keycloak {
         return send(HttpClient.newHttpClient(), request.build());
     }
 
+    /** A form POST to the realm's token endpoint, as an app would send it: the status and the JSON body. */
+    public static HttpResponse<String> tokenEndpoint(Map<String, String> fields) {
+        return send(HttpClient.newHttpClient(), HttpRequest.newBuilder(
+                URI.create(ISSUER + "/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(fields))).build());
+    }
+
     /** An access token of realm {@code other}: valid there, and signed by another key. */
     public static String otherRealmToken() {
         return token("other", "other-e2e", "other-e2e-dev-secret", "alice", "alice-pass");
