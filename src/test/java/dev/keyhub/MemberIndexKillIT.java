@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterEach;
@@ -47,15 +46,11 @@ class MemberIndexKillIT {
         app = new PackagedKeyHub(LOG, catalog, Map.of("KEYHUB_TENANCY_MEMBER_INDEX_STALE_AFTER", "1s"), List.of("-Xmx384m"));
         try {
             app.start();
-            String admin = PackagedKeyHub.token("index-kill", Map.of(), "platform-admin");
-            String slug = "index-kill-" + UUID.randomUUID().toString().substring(0, 6);
-            PackagedKeyHub.Answer created = app.call("POST", "/admin/tenants", admin, """
-                    {"slug":"%s","name":"Index","type":"team","owner":{"subject":"owner-%s","email":"o@example.com","name":"O"}}"""
-                    .formatted(slug, slug));
-            assertEquals(201, created.status(), created.body());
-            String tenant = json.readTree(created.body()).path("id").asText();
-            String database = json.readTree(created.body()).path("databaseName").asText();
-            String owner = PackagedKeyHub.token("owner-" + slug, Map.of());
+            PackagedKeyHub.Tenant created = app.createTenant("index-kill");
+            String slug = created.slug();
+            String tenant = created.id();
+            String database = created.databaseName();
+            String owner = created.owner();
             String leaver = PackagedKeyHub.token("leaver-" + slug, Map.of("email", "leaver@example.com"));
             String joiner = PackagedKeyHub.token("joiner-" + slug, Map.of("email", "joiner@example.com"));
             join(owner, leaver, slug);

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterEach;
@@ -55,13 +54,10 @@ class RestoreKillIT {
         try {
             app.start();
             String admin = PackagedKeyHub.token("restore-kill", Map.of(), "platform-admin");
-            String slug = "restore-kill-" + UUID.randomUUID().toString().substring(0, 6);
-            PackagedKeyHub.Answer created = app.call("POST", "/admin/tenants", admin, """
-                    {"slug":"%s","name":"Restore","type":"team","owner":{"subject":"owner-%s","email":"o@example.com","name":"O"}}"""
-                    .formatted(slug, slug));
-            assertEquals(201, created.status(), created.body());
-            String tenant = json.readTree(created.body()).path("id").asText();
-            String database = json.readTree(created.body()).path("databaseName").asText();
+            PackagedKeyHub.Tenant created = app.createTenant("restore-kill");
+            String slug = created.slug();
+            String tenant = created.id();
+            String database = created.databaseName();
             execute(database, "INSERT INTO audit_log (action, resource_type) SELECT 'bulk', 'test' FROM generate_series(1, 20000)");
             PackagedKeyHub.Answer archived = app.call("POST", "/admin/tenants/" + tenant + "/backups", admin, null);
             assertEquals(201, archived.status(), archived.body());
@@ -95,7 +91,7 @@ class RestoreKillIT {
             assertEquals("0", single("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'kh\\_r\\_%' "
                     + "OR datname LIKE 'kh\\_o\\_%'"), "nothing the restore built is left");
             assertEquals(before, contents(database), "the tenant has the data it had before the restore");
-            String owner = PackagedKeyHub.token("owner-" + slug, Map.of());
+            String owner = created.owner();
             PackagedKeyHub.Answer write = app.call("POST", "/api/tenants/" + slug + "/groups", owner, "{\"name\":\"after\"}");
             assertEquals(201, write.status(), write.body());
             // And a restore now runs to its end.

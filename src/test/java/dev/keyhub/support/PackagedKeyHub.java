@@ -98,6 +98,29 @@ public final class PackagedKeyHub {
         throw new IllegalStateException("KeyHub not ready within 180 s; see " + log);
     }
 
+    /** A tenant created through the child's admin API: its id, slug and database; its owner is {@code owner-<slug>}. */
+    public record Tenant(String id, String slug, String databaseName) {
+
+        /** A token of the tenant's owner. */
+        public String owner() {
+            return token("owner-" + slug, Map.of());
+        }
+    }
+
+    /** Creates a tenant named {@code <prefix>-<6 hex>} as a platform admin; fails unless the answer is 201. */
+    public Tenant createTenant(String prefix) {
+        String admin = token(prefix + "-admin", Map.of(), "platform-admin");
+        String slug = prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        Answer created = call("POST", "/admin/tenants", admin, """
+                {"slug":"%s","name":"%s","type":"team","owner":{"subject":"owner-%s","email":"o@example.com","name":"O"}}"""
+                .formatted(slug, prefix, slug));
+        if (created.status() != 201) {
+            throw new AssertionError("could not create a tenant: " + created.status() + " " + created.body());
+        }
+        io.vertx.core.json.JsonObject body = new io.vertx.core.json.JsonObject(created.body());
+        return new Tenant(body.getString("id"), slug, body.getString("databaseName"));
+    }
+
     /** Prints the last 60 lines of a child's log, for a test that failed to show what the application said. */
     public static void printTail(Path log) throws java.io.IOException {
         System.err.println("---- last lines of " + log + " ----");
