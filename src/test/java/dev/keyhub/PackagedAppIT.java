@@ -71,7 +71,14 @@ class PackagedAppIT {
             assertEquals("tenants-eu-1", json.readTree(registered.body()).path("id").asText(), registered.body());
 
             assertEquals(200, app.call("GET", "/q/metrics", null, null).status());
-            assertEquals(200, app.call("GET", "/q/openapi", null, null).status());
+            Answer contract = app.call("GET", "/q/openapi", null, null);
+            assertEquals(200, contract.status());
+            // The committed contract (docs/openapi.yaml, from which the TypeScript client is generated) is also the
+            // production document, not only the test profile's.
+            assertEquals(Files.readString(Path.of("docs/openapi.yaml")), contract.body(), "docs/openapi.yaml is what production serves");
+            // The example web app is off in production.
+            Answer exampleApp = app.callPublic("GET", "/app/");
+            assertEquals(404, exampleApp.status(), exampleApp.body());
             // Internals are on the management interface only: the public port serves none of them.
             for (String internal : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/swagger-ui")) {
                 assertEquals(404, app.callPublic("GET", internal).status(), internal + " on the public port");

@@ -16,7 +16,10 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +35,8 @@ import dev.keyhub.provisioning.DatabaseCredentials;
 @Path("/service/tenants/{id}/database-credentials")
 @RolesAllowed(DatabaseCredentialsResource.ROLE)
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Service credentials")
+@APIResponse(responseCode = "401", description = "No valid token")
 public class DatabaseCredentialsResource {
 
     /** The realm role a service's token must carry. */
@@ -51,15 +56,20 @@ public class DatabaseCredentialsResource {
      * Body of POST: how long the credential works (default {@code keyhub.database-credentials.default-ttl}), and
      * whether the tenant's earlier credentials stop working.
      */
+    @Schema(example = "{\"ttlSeconds\": 900, \"rotate\": false}")
     public record CredentialRequest(Integer ttlSeconds, Boolean rotate) {
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Issue a short-lived credential that opens this tenant's database and no other",
-            description = "The password is in this response only. With rotate=true the tenant's earlier credentials "
+    @Operation(operationId = "issueDatabaseCredential", summary = "Issue a database credential for a tenant",
+            description = "Issues a short-lived credential that opens this active tenant's database and no other, for "
+                    + "ttlSeconds (keyhub.database-credentials.default-ttl when left out); requires the realm role "
+                    + ROLE + ". The password is in this response only. With rotate=true the tenant's earlier credentials "
                     + "stop working and their sessions end.")
-    @APIResponse(responseCode = "201", description = "host, port, database, user, password, expiresAt, sslmode")
+    @APIResponse(responseCode = "201", description = "host, port, database, user, password, expiresAt, sslmode",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = DatabaseCredentials.Issued.class)))
     @APIResponse(responseCode = "400", description = "ttlSeconds out of range, invalid body")
     @APIResponse(responseCode = "403", description = "The token lacks the role " + ROLE)
     @APIResponse(responseCode = "404", description = "No such tenant")
@@ -78,7 +88,9 @@ public class DatabaseCredentialsResource {
     }
 
     @DELETE
-    @Operation(summary = "Revoke every credential of this tenant's database, ending their sessions")
+    @Operation(operationId = "revokeDatabaseCredentials", summary = "Revoke a tenant's database credentials",
+            description = "Revokes every credential issued for this tenant's database and ends their sessions; requires "
+                    + "the realm role " + ROLE + ". Every revocation is recorded in the platform audit log.")
     @APIResponse(responseCode = "204", description = "Revoked")
     @APIResponse(responseCode = "403", description = "The token lacks the role " + ROLE)
     @APIResponse(responseCode = "404", description = "No such tenant")

@@ -21,8 +21,10 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -52,6 +54,7 @@ import dev.keyhub.servers.Tls;
 @Path("/admin/db-servers")
 @RolesAllowed("platform-admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Database servers")
 @APIResponse(responseCode = "401", description = "No valid token")
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 public class DbServersResource {
@@ -79,6 +82,10 @@ public class DbServersResource {
         this.caller = caller;
     }
 
+    @Schema(example = "{\"id\": \"pg-eu-2\", \"host\": \"pg-eu-2.db.example.com\", \"port\": 5432, "
+            + "\"region\": \"eu-west\", \"capacity\": 1000, \"credentialsRef\": \"pgeu2\", "
+            + "\"maintenanceDb\": \"postgres\", \"connectionBudget\": 80, \"sslmode\": \"verify-full\", "
+            + "\"sslRootCert\": \"/etc/keyhub/tls/pg-eu-2-ca.pem\"}")
     public record NewServer(
             @NotNull @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
             @NotBlank @Size(max = 255) String host,
@@ -137,7 +144,9 @@ public class DbServersResource {
     }
 
     @GET
-    @Operation(summary = "Registered database servers with their tenant counts and connection budgets (no credentials)")
+    @Operation(operationId = "listDbServers", summary = "List database servers",
+            description = "The registered PostgreSQL servers with their tenant counts, TLS settings and this replica's "
+                    + "connection budget on each (null when the server cannot be reached). Credentials are never returned.")
     @APIResponse(responseCode = "200", description = "The servers")
     public Uni<List<ServerView>> list() {
         return store.listHosting().chain(all -> Multi.createFrom().iterable(all)
@@ -155,8 +164,12 @@ public class DbServersResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Register a server: KeyHub connects to it and creates its template at the fleet's version")
-    @APIResponse(responseCode = "201", description = "Registered")
+    @Operation(operationId = "registerDbServer", summary = "Register a database server",
+            description = "KeyHub connects to the server with the configured credentials reference "
+                    + "(keyhub.credentials.<ref>.username/password) and the given TLS settings, and creates its template "
+                    + "database at the fleet's version. Region defaults to default, capacity to 1000, sslmode to disable.")
+    @APIResponse(responseCode = "201", description = "Registered; Location names the server",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServerView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body, unknown credentials reference, or TLS settings "
             + "that cannot work (invalid_tls); a server that fails them: tls_not_offered, tls_untrusted_certificate, "
             + "tls_host_mismatch, tls_failed")

@@ -24,7 +24,11 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +47,7 @@ import dev.keyhub.provisioning.ProvisioningConfig;
 @Path("/admin/organizations")
 @RolesAllowed("platform-admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Organizations")
 @APIResponse(responseCode = "401", description = "No valid token")
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 public class OrganizationsResource {
@@ -60,12 +65,14 @@ public class OrganizationsResource {
         this.defaultQuota = config.maxTenantsPerOrganization();
     }
 
+    @Schema(example = "{\"slug\": \"acme\", \"name\": \"Acme Corporation\", \"maxTenants\": 25}")
     public record NewOrganization(
             @NotNull @OrganizationSlug String slug,
             @NotBlank @Size(max = 200) String name,
             @Min(0) @Max(1_000_000) Integer maxTenants) {
     }
 
+    @Schema(example = "{\"maxTenants\": 50}")
     public record QuotaChange(@NotNull @Min(0) @Max(1_000_000) Integer maxTenants) {
     }
 
@@ -78,23 +85,30 @@ public class OrganizationsResource {
     }
 
     @GET
-    @Operation(summary = "Organizations with their tenant quota and live tenants")
+    @Operation(operationId = "listOrganizations", summary = "List organizations",
+            description = "Organizations by slug (at most 1000), each with its quota of live tenants and how many it has.")
+    @APIResponse(responseCode = "200", description = "The organizations")
     public Uni<List<OrganizationView>> list() {
         return organizations.list(1000).map(all -> all.stream().map(OrganizationView::of).toList());
     }
 
     @GET
     @Path("/{slug}")
-    @Operation(summary = "One organization")
+    @Operation(operationId = "getOrganization", summary = "Get an organization",
+            description = "One organization, by slug, with its tenant quota and live tenants.")
+    @APIResponse(responseCode = "200", description = "The organization")
     @APIResponse(responseCode = "404", description = "Unknown organization")
-    public Uni<OrganizationView> get(@PathParam("slug") String slug) {
+    public Uni<OrganizationView> get(@Parameter(description = "The organization's slug") @PathParam("slug") String slug) {
         return organizations.bySlug(slug).map(OrganizationView::of);
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create an organization; maxTenants defaults to keyhub.provisioning.max-tenants-per-organization")
-    @APIResponse(responseCode = "201", description = "Created")
+    @Operation(operationId = "createOrganization", summary = "Create an organization",
+            description = "Creates an organization with no tenants yet. maxTenants, its quota of live tenants, defaults "
+                    + "to keyhub.provisioning.max-tenants-per-organization.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the organization",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OrganizationView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body")
     @APIResponse(responseCode = "409", description = "The slug is taken")
     public Uni<Response> create(@Valid @NotNull NewOrganization body) {
@@ -108,11 +122,13 @@ public class OrganizationsResource {
     @PATCH
     @Path("/{slug}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Change an organization's tenant quota (a quota below its live tenants only stops new ones)")
+    @Operation(operationId = "changeOrganizationQuota", summary = "Change an organization's tenant quota",
+            description = "Sets the organization's quota of live tenants. A quota below its live tenants removes none: "
+                    + "it only stops new ones.")
     @APIResponse(responseCode = "200", description = "Changed")
     @APIResponse(responseCode = "400", description = "Invalid body")
     @APIResponse(responseCode = "404", description = "Unknown organization")
-    public Uni<OrganizationView> changeQuota(@PathParam("slug") String slug, @Valid @NotNull QuotaChange body) {
+    public Uni<OrganizationView> changeQuota(@Parameter(description = "The organization's slug") @PathParam("slug") String slug, @Valid @NotNull QuotaChange body) {
         Uni<OrganizationView> work = organizations.changeQuota(slug, body.maxTenants()).map(OrganizationView::of);
         return audit.audited(caller.getSubject(), "organization.quota_changed", null,
                 new JsonObject().put("organization", slug).put("maxTenants", body.maxTenants()), work);

@@ -14,7 +14,9 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,6 +35,7 @@ import dev.keyhub.session.SupportSessions.SupportView;
 @Path("/admin/support-sessions")
 @RolesAllowed("platform-support")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Support access")
 @APIResponse(responseCode = "401", description = "No valid token")
 @APIResponse(responseCode = "403", description = "No platform-support role")
 public class SupportSessionsResource {
@@ -51,16 +54,20 @@ public class SupportSessionsResource {
     }
 
     @GET
-    @Operation(summary = "The newest support sessions (at most 200), live or over, of one tenant or of all")
+    @Operation(operationId = "listSupportSessions", summary = "List support sessions",
+            description = "The newest support sessions, at most 200, live or over, of one tenant (tenant) or of all. "
+                    + "Requires the realm role platform-support.")
     @APIResponse(responseCode = "200", description = "Support sessions, newest first")
     @APIResponse(responseCode = "404", description = "Not a tenant id")
-    public Uni<List<SupportView>> list(@QueryParam("tenant") String tenant) {
+    public Uni<List<SupportView>> list(@Parameter(description = "Only the sessions in this tenant (its id)") @QueryParam("tenant") String tenant) {
         return sessions.recent(tenant == null || tenant.isBlank() ? null : Ids.parse(tenant, "tenant_not_found", "tenant"));
     }
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "End a support session at once")
+    @Operation(operationId = "endSupportSession", summary = "End a support session",
+            description = "Ends a live support session at once; its token stops working. Requires the realm role "
+                    + "platform-support; the end is recorded in the platform audit log and in the tenant's own.")
     @APIResponse(responseCode = "200", description = "Ended")
     @APIResponse(responseCode = "404", description = "No live support session with this id")
     public Uni<SupportView> end(@PathParam("id") String id) {

@@ -24,8 +24,11 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +54,9 @@ import dev.keyhub.tenancy.TenantDirectory;
 @Path("/admin/tenants")
 @RolesAllowed("platform-admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Tenants")
+@APIResponse(responseCode = "401", description = "No valid token")
+@APIResponse(responseCode = "403", description = "Not a platform admin")
 public class TenantAdminResource {
 
     static final int MAX_PAGE_SIZE = 200;
@@ -87,8 +93,12 @@ public class TenantAdminResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create a tenant with its own database, copied from the template")
-    @APIResponse(responseCode = "201", description = "Created; Location names the tenant")
+    @Operation(operationId = "createTenant", summary = "Create a tenant",
+            description = "Creates a tenant with its own database, copied from the template, with the owner as its first "
+                    + "admin, and answers it ACTIVE. A failed step is undone and named in the problem. With an "
+                    + "Idempotency-Key header, a repeated request answers the first result instead of creating another tenant.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the tenant",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantView.class)))
     @APIResponse(responseCode = "400", description = "Invalid or reserved slug, invalid body")
     @APIResponse(responseCode = "409", description = "Slug taken, or the same Idempotency-Key is in progress")
     @APIResponse(responseCode = "422", description = "Idempotency-Key reused with a different body")
@@ -118,11 +128,13 @@ public class TenantAdminResource {
     }
 
     @GET
-    @Operation(summary = "List tenants, newest first, optionally in one state")
+    @Operation(operationId = "listTenants", summary = "List tenants",
+            description = "A page of tenants, newest first, optionally only those in one state (status). "
+                    + "Pages are numbered from 0; size is 1 to 200, 50 by default.")
     @APIResponse(responseCode = "200", description = "A page of tenants")
     @APIResponse(responseCode = "400", description = "Invalid status, page or size")
-    public Uni<PageView<TenantView>> list(@QueryParam("status") String status,
-            @QueryParam("page") @DefaultValue("0") String page, @QueryParam("size") @DefaultValue("50") String size) {
+    public Uni<PageView<TenantView>> list(@Parameter(description = "Only tenants in this status") @QueryParam("status") String status,
+            @Parameter(description = "The page, from 0") @QueryParam("page") @DefaultValue("0") String page, @QueryParam("size") @DefaultValue("50") String size) {
         Optional<TenantStatus> wanted = parseStatus(status);
         int p = parseInt("page", page, 0, Integer.MAX_VALUE);
         int s = parseInt("size", size, 1, MAX_PAGE_SIZE);
@@ -132,7 +144,8 @@ public class TenantAdminResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One tenant, in whatever state")
+    @Operation(operationId = "getTenant", summary = "Get a tenant",
+            description = "One tenant, in whatever state it is, including deleted ones.")
     @APIResponse(responseCode = "200", description = "The tenant")
     @APIResponse(responseCode = "404", description = "No such tenant")
     public Uni<TenantView> get(@PathParam("id") String id) {
@@ -141,11 +154,13 @@ public class TenantAdminResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Delete a tenant: DELETED at once, its database dropped after the grace period or, with purge=true, now")
+    @Operation(operationId = "deleteTenant", summary = "Delete a tenant",
+            description = "The tenant is DELETED at once; its database is dropped after the grace period or, with "
+                    + "purge=true, now. Deleting a deleted tenant again is harmless, and with purge=true drops a kept database.")
     @APIResponse(responseCode = "204", description = "Deleted (also when it already was)")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is still being created")
-    public Uni<Response> delete(@PathParam("id") String id, @QueryParam("purge") @DefaultValue("false") boolean purge) {
+    public Uni<Response> delete(@PathParam("id") String id, @Parameter(description = "Drop the database now instead of after the grace period") @QueryParam("purge") @DefaultValue("false") boolean purge) {
         UUID tenantId = parseId(id);
         return audit.audited(actor(), purge ? "tenant.purged" : "tenant.deleted", tenantId, null,
                 lifecycle.delete(tenantId, purge)).map(v -> Response.noContent().build());
@@ -153,7 +168,9 @@ public class TenantAdminResource {
 
     @POST
     @Path("/{id}/suspend")
-    @Operation(summary = "Suspend a tenant: its API answers 403 tenant_suspended; its data is kept")
+    @Operation(operationId = "suspendTenant", summary = "Suspend a tenant",
+            description = "An active tenant becomes SUSPENDED: its API answers 403 tenant_suspended and its data is kept. "
+                    + "Suspending a suspended tenant does nothing.")
     @APIResponse(responseCode = "200", description = "Suspended (also when it already was)")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is not active")
@@ -164,7 +181,8 @@ public class TenantAdminResource {
 
     @POST
     @Path("/{id}/resume")
-    @Operation(summary = "Resume a suspended tenant")
+    @Operation(operationId = "resumeTenant", summary = "Resume a suspended tenant",
+            description = "A suspended tenant becomes ACTIVE again. Resuming an active tenant does nothing.")
     @APIResponse(responseCode = "200", description = "Active (also when it already was)")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is not suspended")
@@ -175,7 +193,9 @@ public class TenantAdminResource {
 
     @POST
     @Path("/{id}/undelete")
-    @Operation(summary = "Bring back a tenant deleted without purge, inside its grace period, with its data as it was")
+    @Operation(operationId = "undeleteTenant", summary = "Undelete a tenant",
+            description = "Brings back a tenant deleted without purge, inside its grace period, with its data as it was. "
+                    + "Refused once another tenant has taken its slug or its grace period is over.")
     @APIResponse(responseCode = "200", description = "Active again")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is not deleted (invalid_state), or another tenant has "
@@ -187,12 +207,14 @@ public class TenantAdminResource {
     }
 
     /** Body of POST /admin/tenants/{id}/clone. */
+    @Schema(example = "{\"slug\": \"acme-staging\", \"name\": \"Acme (staging copy)\"}")
     public record CloneRequest(
             @NotNull @Slug String slug,
             @jakarta.validation.constraints.NotBlank @Size(max = 200) String name) {
     }
 
     /** Body of POST …/support-sessions: why, and for how many minutes (1 to 60; 30 when left out). */
+    @Schema(example = "{\"reason\": \"Ticket 4821: members of acme cannot join groups\", \"minutes\": 30}")
     public record SupportRequest(String reason, Integer minutes) {
     }
 
@@ -200,10 +222,15 @@ public class TenantAdminResource {
     @Path("/{id}/support-sessions")
     @RolesAllowed("platform-support")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Open a read-only support session in the tenant, with a reason, for at most an hour; the token "
-            + "(a bearer token for the tenant's API) is answered once (realm role platform-support)")
-    @APIResponse(responseCode = "201", description = "Opened")
+    @Tag(name = "Support access")
+    @Operation(operationId = "openSupportSession", summary = "Open a support session in a tenant",
+            description = "Opens a read-only support session in an active tenant, with a reason, for 1 to 60 minutes "
+                    + "(30 by default); requires the realm role platform-support. The token, a bearer token for the "
+                    + "tenant's API, is in this response only. Opening is recorded in the platform audit log and in the tenant's own.")
+    @APIResponse(responseCode = "201", description = "Opened; the body holds the session's token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SupportSessions.Opened.class)))
     @APIResponse(responseCode = "400", description = "No reason, or a duration outside 1 to 60 minutes")
+    @APIResponse(responseCode = "403", description = "No platform-support role")
     @APIResponse(responseCode = "404", description = "Unknown tenant")
     @APIResponse(responseCode = "409", description = "The tenant is not active")
     public Uni<Response> openSupportSession(@PathParam("id") String id, @NotNull SupportRequest body) {
@@ -219,8 +246,11 @@ public class TenantAdminResource {
     @POST
     @Path("/{id}/clone")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create a new tenant with a copy of this tenant's data")
-    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant")
+    @Operation(operationId = "cloneTenant", summary = "Clone a tenant",
+            description = "Creates a new tenant, on the same server, with a copy of this active or suspended tenant's data. "
+                    + "The copy's sessions are dropped and its join codes revoked. A failed step is undone and named in the problem.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantView.class)))
     @APIResponse(responseCode = "400", description = "Invalid or reserved slug, invalid body")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "Slug taken, or the source is not active or suspended")
@@ -233,7 +263,9 @@ public class TenantAdminResource {
 
     @GET
     @Path("/{id}/stats")
-    @Operation(summary = "Database size, open connections, schema version and members of a tenant")
+    @Operation(operationId = "getTenantStats", summary = "Get a tenant's database figures",
+            description = "Database size, open connections, schema version and number of members of a tenant whose "
+                    + "database exists.")
     @APIResponse(responseCode = "200", description = "The figures")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "410", description = "The tenant's database was purged")
@@ -243,7 +275,9 @@ public class TenantAdminResource {
 
     @GET
     @Path("/{id}/schema")
-    @Operation(summary = "Schema version, pending changesets, and drift against the server's template")
+    @Operation(operationId = "getTenantSchema", summary = "Get a tenant's schema report",
+            description = "The tenant's schema versions, the changesets it lacks of each changelog, and the drift of its "
+                    + "database against its server's template (columns, indexes and constraints one has and the other has not).")
     @APIResponse(responseCode = "200", description = "The schema report")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "410", description = "The tenant's database was purged")
@@ -252,15 +286,18 @@ public class TenantAdminResource {
     }
 
     /** Body of POST /admin/tenants/{id}/move. */
+    @Schema(example = "{\"server\": \"pg-eu-2\"}")
     public record MoveRequest(@NotNull @jakarta.validation.constraints.Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String server) {
     }
 
     @POST
     @Path("/{id}/move")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Move the tenant's database to another server; read-only meanwhile, switched after verification")
+    @Operation(operationId = "moveTenant", summary = "Move a tenant to another database server",
+            description = "Copies the tenant's database to another active server, compares row counts, then switches the "
+                    + "tenant to it and drops the old copy. The tenant is read-only meanwhile; on failure it stays where it was.")
     @APIResponse(responseCode = "200", description = "Moved; the tenant is served from the new server")
-    @APIResponse(responseCode = "400", description = "Unknown server")
+    @APIResponse(responseCode = "400", description = "Unknown server, or invalid body")
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "Same server, versions differ, tenant not active, or a move in progress")
     @APIResponse(responseCode = "500", description = "The copy failed; the tenant stays where it was")

@@ -21,7 +21,10 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -44,6 +47,7 @@ import dev.keyhub.tenancy.TenantDirectory;
 @Path("/admin/tenants/{id}")
 @RolesAllowed("platform-admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Backups")
 @APIResponse(responseCode = "401", description = "No valid token")
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 @APIResponse(responseCode = "503", description = "No backup location is configured (backups_not_configured)")
@@ -67,10 +71,13 @@ public class TenantBackupsResource {
     }
 
     /** Body of POST /admin/tenants/{id}/restore: an archive's file name, as listed. */
+    @Schema(example = "{\"archive\": \"20261201T101500Z-0a1b2c3d.zip\"}")
     public record RestoreRequest(@NotBlank @Size(max = 100) String archive) {
     }
 
     /** Body of POST /admin/tenants/{id}/restore-as-new: one of this tenant's archives, and the new tenant's slug and name. */
+    @Schema(example = "{\"archive\": \"20261201T101500Z-0a1b2c3d.zip\", \"slug\": \"acme-restored\", "
+            + "\"name\": \"Acme (restored 1 December)\"}")
     public record RestoreAsNewRequest(@NotBlank @Size(max = 100) String archive, @NotNull @Slug String slug,
             @NotBlank @Size(max = 200) String name) {
     }
@@ -81,8 +88,12 @@ public class TenantBackupsResource {
 
     @POST
     @Path("/backups")
-    @Operation(summary = "Archive the tenant's database now: every table, row counts, checksums and schema versions")
-    @APIResponse(responseCode = "201", description = "Archived; the body is the archive's manifest")
+    @Operation(operationId = "createTenantBackup", summary = "Back up a tenant now",
+            description = "Writes an archive of the tenant's database to the backup location now: every table, with row "
+                    + "counts, checksums and schema versions. The tenant must be active or suspended.")
+    @APIResponse(responseCode = "201", description = "Archived; the body is the archive's manifest",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = TenantBackups.Manifest.class)))
     @APIResponse(responseCode = "404", description = "No such tenant")
     @APIResponse(responseCode = "409", description = "The tenant is not active or suspended (invalid_state)")
     public Uni<Response> export(@PathParam("id") String id) {
@@ -93,7 +104,9 @@ public class TenantBackupsResource {
 
     @GET
     @Path("/backups")
-    @Operation(summary = "The tenant's archives, newest first")
+    @Operation(operationId = "listTenantBackups", summary = "List a tenant's backups",
+            description = "The manifests of the tenant's archives in the backup location, newest first. An archive that "
+                    + "cannot be read is left out.")
     @APIResponse(responseCode = "200", description = "Their manifests")
     @APIResponse(responseCode = "404", description = "No such tenant")
     public Uni<List<TenantBackups.Manifest>> list(@PathParam("id") String id) {
@@ -104,7 +117,10 @@ public class TenantBackupsResource {
     @POST
     @Path("/restore")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Restore the tenant from one of its archives; it is read-only meanwhile, and unchanged if anything fails")
+    @Operation(operationId = "restoreTenantBackup", summary = "Restore a tenant from a backup",
+            description = "Replaces the tenant's data with that of one of its archives, named as listed. The tenant is "
+                    + "read-only meanwhile and unchanged if anything fails; an archive of an older release is brought to "
+                    + "the current schema release.")
     @APIResponse(responseCode = "200", description = "Restored; brought to the current schema release if the archive was older")
     @APIResponse(responseCode = "400", description = "Invalid body or archive name, or a damaged archive (archive_corrupt)")
     @APIResponse(responseCode = "404", description = "No such tenant or archive")
@@ -122,8 +138,12 @@ public class TenantBackupsResource {
     @POST
     @Path("/restore-as-new")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create a new tenant with the data of one of this tenant's archives; this tenant is not changed")
-    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant")
+    @Operation(operationId = "restoreTenantBackupAsNew", summary = "Restore a backup as a new tenant",
+            description = "Creates a new tenant, on the same server, with the data of one of this tenant's archives; this "
+                    + "tenant is not changed. The archive is checked first, and the new tenant is removed again if the "
+                    + "restore fails.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new tenant",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Restored.class)))
     @APIResponse(responseCode = "400", description = "Invalid body, slug or archive name, or a damaged archive (archive_corrupt)")
     @APIResponse(responseCode = "404", description = "No such tenant or archive")
     @APIResponse(responseCode = "409", description = "Slug taken, the archive is of another tenant or from a release this "

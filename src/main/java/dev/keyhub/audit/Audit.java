@@ -31,11 +31,11 @@ public class Audit {
             FROM audit_log""";
 
     /** An entry of the tenant's audit log. */
-    public record Entry(UUID id, OffsetDateTime at, UUID actor, String action, String resourceType, String resourceId,
+    public record AuditLogEntry(UUID id, OffsetDateTime at, UUID actor, String action, String resourceType, String resourceId,
             JsonObject details, String ip) {
 
-        static Entry of(Row r) {
-            return new Entry(r.getUUID("id"), r.getOffsetDateTime("created_at"), r.getUUID("actor_user_id"),
+        static AuditLogEntry of(Row r) {
+            return new AuditLogEntry(r.getUUID("id"), r.getOffsetDateTime("created_at"), r.getUUID("actor_user_id"),
                     r.getString("action"), r.getString("resource_type"), r.getString("resource_id"),
                     r.getJsonObject("details"), r.getString("ip"));
         }
@@ -44,9 +44,9 @@ public class Audit {
     /** A listing of the log whose filters and cursor are checked (400 when not valid), to run on a tenant's connection. */
     public record Listing(KeysetQuery query) {
 
-        public Uni<CursorPage<Entry>> on(SqlClient c) {
+        public Uni<CursorPage<AuditLogEntry>> on(SqlClient c) {
             return c.preparedQuery(query.sql()).execute(query.args())
-                    .map(rows -> query.result(rows, Entry::of, e -> new Cursor(e.at(), e.id())));
+                    .map(rows -> query.result(rows, AuditLogEntry::of, e -> new Cursor(e.at(), e.id())));
         }
     }
 

@@ -11,7 +11,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -24,6 +26,7 @@ import dev.keyhub.tenancy.TenantAccess;
 
 /** The tenant's audit log, newest first (tenant admin). */
 @Path("/api/tenants/{tenant}/audit-log")
+@Tag(name = "Audit log")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class AuditLogResource {
@@ -39,12 +42,17 @@ public class AuditLogResource {
     }
 
     @GET
-    @Operation(summary = "Audit log entries, newest first; filter by action and time range")
+    @Operation(operationId = "listAuditLogEntries", summary = "List audit log entries",
+            description = "A page of the tenant's audit log, newest first, paged with a cursor (size 1 to 200, default "
+                    + "50). Filter by action and by time ('from' inclusive, 'to' exclusive, ISO-8601 with offset). Tenant "
+                    + "admins only.")
     @APIResponse(responseCode = "200", description = "A page of entries")
     @APIResponse(responseCode = "400", description = "Invalid filter, size or cursor")
-    @APIResponse(responseCode = "403", description = "Not a tenant admin")
-    public Uni<CursorPage<Audit.Entry>> list(@PathParam("tenant") String tenant, @QueryParam("action") String action,
-            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("cursor") String cursor,
+    @APIResponse(responseCode = "401", description = "No valid token")
+    @APIResponse(responseCode = "403", description = "Not a tenant admin, or another tenant's token")
+    @APIResponse(responseCode = "404", description = "Unknown tenant")
+    public Uni<CursorPage<Audit.AuditLogEntry>> list(@PathParam("tenant") String tenant, @Parameter(description = "Only entries of this action, e.g. member.joined") @QueryParam("action") String action,
+            @Parameter(description = "Only entries at or after this time (ISO 8601)") @QueryParam("from") String from, @Parameter(description = "Only entries before this time (ISO 8601)") @QueryParam("to") String to, @QueryParam("cursor") String cursor,
             @QueryParam("size") String size) {
         Audit.Listing listing = audit.listing(action, from == null ? null : time("from", from),
                 to == null ? null : time("to", to), cursor, size);

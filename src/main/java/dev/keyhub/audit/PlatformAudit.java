@@ -49,20 +49,20 @@ public class PlatformAudit {
     }
 
     /** An entry of the platform audit log. */
-    public record AuditEntry(UUID id, OffsetDateTime at, String actor, String action, UUID tenantId, String outcome,
+    public record PlatformAuditEntry(UUID id, OffsetDateTime at, String actor, String action, UUID tenantId, String outcome,
             JsonObject details) {
 
-        static AuditEntry of(Row r) {
-            return new AuditEntry(r.getUUID("id"), r.getOffsetDateTime("created_at"), r.getString("actor"),
+        static PlatformAuditEntry of(Row r) {
+            return new PlatformAuditEntry(r.getUUID("id"), r.getOffsetDateTime("created_at"), r.getString("actor"),
                     r.getString("action"), r.getUUID("tenant_id"), r.getString("outcome"), r.getJsonObject("details"));
         }
     }
 
     /** Entries newest first, optionally of one tenant and one action; 400 for a bad action, cursor or size. */
-    public Uni<CursorPage<AuditEntry>> page(UUID tenantId, String action, String cursor, String size) {
+    public Uni<CursorPage<PlatformAuditEntry>> page(UUID tenantId, String action, String cursor, String size) {
         KeysetQuery query = KeysetQuery.of(LIST).where("tenant_id", "=", tenantId).action(action).page(cursor, size);
         return catalog.preparedQuery(query.sql()).execute(query.args())
-                .map(rows -> query.result(rows, AuditEntry::of, e -> new Cursor(e.at(), e.id())));
+                .map(rows -> query.result(rows, PlatformAuditEntry::of, e -> new Cursor(e.at(), e.id())));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import io.vertx.mutiny.sqlclient.Row;
 
 /** A page of a keyset-paged listing; {@code nextCursor} is null on the last page. */
+@org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"items"})
 public record CursorPage<T>(List<T> items, String nextCursor) {
 
     /**

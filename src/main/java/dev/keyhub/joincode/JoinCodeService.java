@@ -123,6 +123,7 @@ public class JoinCodeService {
     }
 
     /** What a successful redemption gives the caller. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"tenantId", "tenantSlug", "userId", "role"})
     public record Joined(UUID tenantId, String tenantSlug, UUID userId, String role) {
     }
 

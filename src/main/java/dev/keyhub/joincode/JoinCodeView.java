@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Row;
 
 /** A join code without its secret; {@code code} is present only in the response that created it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"id", "role", "maxUses", "usedCount"})
 public record JoinCodeView(UUID id, String code, String role, int maxUses, int usedCount, OffsetDateTime expiresAt,
         OffsetDateTime revokedAt, OffsetDateTime createdAt, UUID createdBy, String state) {
 

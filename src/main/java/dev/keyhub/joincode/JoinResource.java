@@ -10,7 +10,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -24,6 +26,7 @@ import dev.keyhub.tenancy.TenantAccess;
  * of their verified email ({@link AutoJoin}).
  */
 @Path("/api/join")
+@Tag(name = "Join codes")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class JoinResource {
@@ -39,19 +42,24 @@ public class JoinResource {
     }
 
     /** A join code, or (without one) the tenant to join by the domain of one's verified email. */
+    @Schema(example = "{\"code\": \"7KQ2M-XW9DA-4RTHC-0PZNB\"}")
     public record Join(@Size(max = 64) String code, @Size(max = 64) String tenant) {
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Redeem a join code: become a member of its tenant with the code's role; or, with a tenant "
-            + "instead of a code, join a tenant open to the domain of the caller's verified email")
+    @Operation(operationId = "joinTenant", summary = "Join a tenant with a join code or by email domain",
+            description = "Redeems a join code: the caller becomes a member of the code's tenant with the code's role. Or, "
+                    + "with a tenant (slug or id) instead of a code, joins a tenant open to the domain of the caller's "
+                    + "verified email. Any signed-in user may call it, but not with a support session; failed code "
+                    + "attempts are rate-limited.")
     @APIResponse(responseCode = "200", description = "Joined")
-    @APIResponse(responseCode = "400", description = "Invalid body, or the token has no email")
+    @APIResponse(responseCode = "400", description = "Invalid body, neither a code nor a tenant, or the token has no "
+            + "(verified) email")
     @APIResponse(responseCode = "401", description = "No valid token")
     @APIResponse(responseCode = "403", description = "The token, session or host belongs to another tenant than the "
-            + "code's; or the tenant is not open to the email's domain")
-    @APIResponse(responseCode = "404", description = "The code is not valid")
+            + "code's; the tenant is suspended or not open to the email's domain; or a support session")
+    @APIResponse(responseCode = "404", description = "The code is not valid, or no such tenant")
     @APIResponse(responseCode = "409", description = "Already a member, or the email is used by another member")
     @APIResponse(responseCode = "410", description = "The code was revoked, has expired or is used up")
     @APIResponse(responseCode = "429", description = "Too many failed attempts; see Retry-After")

@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import dev.keyhub.tenancy.Role;
 
 /** A member of the tenant as other members see them. */
+@org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"id", "email", "role", "joinedAt"})
 public record MemberView(UUID id, String email, String name, String icon, Role role, OffsetDateTime joinedAt) {
 
     /** The columns {@link #of(Row)} reads, by name. */

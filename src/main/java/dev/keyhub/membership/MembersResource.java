@@ -14,7 +14,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -28,6 +31,7 @@ import dev.keyhub.tenancy.TenantAccess;
 
 /** The tenant's members: everyone reads; admins change roles, remove members and revoke their sessions. */
 @Path("/api/tenants/{tenant}/users")
+@Tag(name = "Members")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 @APIResponse(responseCode = "401", description = "No valid token")
@@ -44,14 +48,19 @@ public class MembersResource {
         this.members = members;
     }
 
+    @Schema(example = "{\"role\": \"viewer\"}")
     public record ChangeRole(@NotNull Role role) {
     }
 
     @GET
-    @Operation(summary = "Active members, oldest first, with a cursor; filter by role, search email or name")
-    @APIResponse(responseCode = "400", description = "Invalid role, size or cursor")
-    public Uni<CursorPage<MemberView>> list(@PathParam("tenant") String tenant, @QueryParam("role") String role,
-            @QueryParam("q") String search, @QueryParam("cursor") String cursor, @QueryParam("size") String size) {
+    @Operation(operationId = "listMembers", summary = "List members",
+            description = "A page of the tenant's active members, oldest first, paged with a cursor (size 1 to 100, "
+                    + "default 50). Filter by role (admin, member or viewer) or search email and name with 'q' (at most "
+                    + "200 characters). Any member may call it.")
+    @APIResponse(responseCode = "200", description = "A page of members")
+    @APIResponse(responseCode = "400", description = "Invalid role, search, size or cursor")
+    public Uni<CursorPage<MemberView>> list(@PathParam("tenant") String tenant, @Parameter(description = "Only members with this role") @QueryParam("role") String role,
+            @Parameter(description = "Only members whose email or name contains this text") @QueryParam("q") String search, @QueryParam("cursor") String cursor, @QueryParam("size") String size) {
         Role wanted = role == null || role.isBlank() ? null : parseRole(role);
         if (search != null && search.length() > 200) {
             throw ProblemException.badRequest("invalid_search", "'q' is at most 200 characters.");
@@ -63,7 +72,10 @@ public class MembersResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One active member")
+    @Operation(operationId = "getMember", summary = "Get a member",
+            description = "One active member of the tenant, by user id. Any member may call it; an id that is not an "
+                    + "active member's is 404.")
+    @APIResponse(responseCode = "200", description = "The member")
     public Uni<MemberView> get(@PathParam("tenant") String tenant, @PathParam("id") String id) {
         var userId = Ids.parse(id, "user_not_found", "member");
         return access.resolve(tenant).chain(ctx -> members.get(ctx, userId));
@@ -72,7 +84,10 @@ public class MembersResource {
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Change a member's role (tenant admin)")
+    @Operation(operationId = "changeMemberRole", summary = "Change a member's role",
+            description = "Sets a member's role to admin, member or viewer; setting the role they already have changes "
+                    + "nothing. Tenant admins only; the tenant's last admin cannot be demoted.")
+    @APIResponse(responseCode = "200", description = "The member with their new role")
     @APIResponse(responseCode = "400", description = "Invalid role")
     @APIResponse(responseCode = "409", description = "The last admin cannot be demoted")
     public Uni<MemberView> changeRole(@PathParam("tenant") String tenant, @PathParam("id") String id,
@@ -83,7 +98,9 @@ public class MembersResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Remove a member (tenant admin): the membership ends and their sessions are revoked")
+    @Operation(operationId = "removeMember", summary = "Remove a member",
+            description = "Ends a member's membership and revokes their sessions in the tenant. Tenant admins only (a "
+                    + "member removing themselves may too); the tenant's last admin cannot be removed.")
     @APIResponse(responseCode = "204", description = "Removed")
     @APIResponse(responseCode = "409", description = "The last admin cannot be removed")
     public Uni<Response> remove(@PathParam("tenant") String tenant, @PathParam("id") String id) {
@@ -94,7 +111,8 @@ public class MembersResource {
 
     @DELETE
     @Path("/{id}/sessions")
-    @Operation(summary = "Revoke every session of a member (tenant admin)")
+    @Operation(operationId = "revokeMemberSessions", summary = "Revoke all sessions of a member",
+            description = "Revokes every live session of a member in the tenant; the membership stays. Tenant admins only.")
     @APIResponse(responseCode = "204", description = "Revoked")
     public Uni<Response> revokeSessions(@PathParam("tenant") String tenant, @PathParam("id") String id) {
         var userId = Ids.parse(id, "user_not_found", "member");

@@ -12,9 +12,11 @@ public record JobView(UUID id, String changelog, String direction, String target
         List<TaskView> tasks) {
 
     /** Counts of tasks by phase and state, and an estimate of the time left. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "MigrationProgress")
     public record Progress(Map<String, Long> dryRun, Map<String, Long> apply, double percent, Long estimatedSecondsLeft) {
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "MigrationTask")
     public record TaskView(UUID tenantId, String slug, String phase, int wave, String state, String fromVersion,
             String toVersion, Long durationMs, String error, String backupArchive) {
     }

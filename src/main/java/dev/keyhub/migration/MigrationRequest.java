@@ -19,6 +19,9 @@ import dev.keyhub.common.Slug;
  * KeyHub's changelog out to every active and suspended tenant, one canary first, four at a time, halting at
  * the first failure. {@code changelog: "product"} rolls out a release of the product's changelog instead.
  */
+@Schema(example = "{\"changelog\": \"keyhub\", \"target\": \"latest\", \"direction\": \"update\", \"dryRun\": false, "
+        + "\"concurrency\": 4, \"canary\": 1, \"onError\": \"halt\", \"maxFailures\": 0, "
+        + "\"tenants\": {\"slugs\": [\"acme\", \"globex\"]}, \"backup\": true}")
 public record MigrationRequest(
         @Pattern(regexp = "keyhub|product") String changelog,
         @Size(max = 100) String target,
@@ -34,6 +37,7 @@ public record MigrationRequest(
                 + "and the tenant is not changed") Boolean backup) {
 
     /** Which tenants: by id or slug; none given means all active and suspended tenants. */
+    @Schema(name = "MigrationSelector")
     public record Selector(@Size(max = 10_000) List<@NotNull UUID> ids,
             @Size(max = 10_000) List<@NotNull @Slug String> slugs) {
     }

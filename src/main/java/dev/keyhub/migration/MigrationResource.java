@@ -17,7 +17,10 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +32,7 @@ import dev.keyhub.common.Ids;
 @Path("/admin/migrations")
 @RolesAllowed("platform-admin")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Migrations")
 @APIResponse(responseCode = "401", description = "No valid token")
 @APIResponse(responseCode = "403", description = "Not a platform admin")
 public class MigrationResource {
@@ -45,8 +49,13 @@ public class MigrationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Start a migration job: dry run on every target, then the template, then waves of tenants")
-    @APIResponse(responseCode = "202", description = "Accepted; Location names the job to poll")
+    @Operation(operationId = "createMigration", summary = "Start a migration job",
+            description = "Starts a job that rolls a schema release out (or back): a dry run on every target tenant, then "
+                    + "the template, then waves of tenants. Every field is optional: by default the newest release of "
+                    + "KeyHub's changelog goes to every active and suspended tenant, one canary first, four at a time, "
+                    + "halting at the first failure. Only one job may be unfinished at a time.")
+    @APIResponse(responseCode = "202", description = "Accepted; Location names the job to poll",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "400", description = "Unknown target or invalid options")
     @APIResponse(responseCode = "409", description = "Another job is not finished")
     public Uni<Response> create(@Valid MigrationRequest body) {
@@ -60,14 +69,19 @@ public class MigrationResource {
     }
 
     @GET
-    @Operation(summary = "The newest migration jobs")
+    @Operation(operationId = "listMigrations", summary = "List migration jobs",
+            description = "The 50 newest migration jobs, newest first, each with its progress but without its tasks.")
+    @APIResponse(responseCode = "200", description = "The jobs")
     public Uni<List<JobView>> list() {
         return migrations.list(50);
     }
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "A job: state, progress, estimate of time left, and every task with its versions and error")
+    @Operation(operationId = "getMigration", summary = "Get a migration job",
+            description = "One job: its state, progress and estimate of the time left, and every task with its versions, "
+                    + "duration and error. Poll it to follow a job.")
+    @APIResponse(responseCode = "200", description = "The job, with its tasks")
     @APIResponse(responseCode = "404", description = "No such job")
     public Uni<JobView> get(@PathParam("id") String id) {
         return migrations.get(Ids.parse(id, "migration_not_found", "migration job"), true);
@@ -75,7 +89,9 @@ public class MigrationResource {
 
     @POST
     @Path("/{id}/pause")
-    @Operation(summary = "Pause: no new task starts; running ones finish")
+    @Operation(operationId = "pauseMigration", summary = "Pause a migration job",
+            description = "Pauses a job in its dry run or running: no new task starts; running ones finish.")
+    @APIResponse(responseCode = "200", description = "Paused; the job without its tasks")
     @APIResponse(responseCode = "404", description = "No such job")
     @APIResponse(responseCode = "409", description = "The job is not running")
     public Uni<JobView> pause(@PathParam("id") String id) {
@@ -84,7 +100,9 @@ public class MigrationResource {
 
     @POST
     @Path("/{id}/resume")
-    @Operation(summary = "Resume a paused job")
+    @Operation(operationId = "resumeMigration", summary = "Resume a paused migration job",
+            description = "Lets a paused job start tasks again.")
+    @APIResponse(responseCode = "200", description = "Resumed; the job without its tasks")
     @APIResponse(responseCode = "404", description = "No such job")
     @APIResponse(responseCode = "409", description = "The job is not paused")
     public Uni<JobView> resume(@PathParam("id") String id) {
@@ -93,7 +111,9 @@ public class MigrationResource {
 
     @POST
     @Path("/{id}/cancel")
-    @Operation(summary = "Cancel: tasks not started are skipped")
+    @Operation(operationId = "cancelMigration", summary = "Cancel a migration job",
+            description = "Cancels an unfinished job: tasks not started are skipped, and tenants stay at the version they reached.")
+    @APIResponse(responseCode = "200", description = "Cancelled; the job without its tasks")
     @APIResponse(responseCode = "404", description = "No such job")
     @APIResponse(responseCode = "409", description = "The job is finished")
     public Uni<JobView> cancel(@PathParam("id") String id) {
@@ -102,7 +122,9 @@ public class MigrationResource {
 
     @POST
     @Path("/{id}/retry")
-    @Operation(summary = "Run the failed tasks of a halted or failed job again")
+    @Operation(operationId = "retryMigration", summary = "Retry a migration job's failed tasks",
+            description = "Runs the failed tasks of a halted or failed job again, once the cause was fixed.")
+    @APIResponse(responseCode = "200", description = "Running again; the job without its tasks")
     @APIResponse(responseCode = "404", description = "No such job")
     @APIResponse(responseCode = "409", description = "The job has no failed tasks to retry")
     public Uni<JobView> retry(@PathParam("id") String id) {

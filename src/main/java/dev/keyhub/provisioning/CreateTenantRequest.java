@@ -12,6 +12,10 @@ import dev.keyhub.common.OrganizationSlug;
 import dev.keyhub.common.Slug;
 
 /** Body of {@code POST /admin/tenants}. */
+@org.eclipse.microprofile.openapi.annotations.media.Schema(example = "{\"slug\": \"acme\", \"name\": \"Acme Corporation\", "
+        + "\"type\": \"team\", \"owner\": {\"subject\": \"0b9e7c1e-5f43-4c1a-9d1e-3c6f0f6a2b11\", "
+        + "\"email\": \"alice@example.com\", \"name\": \"Alice Example\"}, \"region\": \"eu-west\", "
+        + "\"organization\": \"acme\"}")
 public record CreateTenantRequest(
         @NotNull @Slug String slug,
         @NotBlank @Size(max = 200) String name,

@@ -44,6 +44,7 @@ public class DatabaseCredentials {
      * What a service needs to connect: where, which database, as whom, until when, and the {@code sslmode} KeyHub
      * itself uses with that server (a client should connect at least as securely).
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "DatabaseCredential")
     public record Issued(UUID tenantId, String host, int port, String database, String user, String password,
             OffsetDateTime expiresAt, String sslmode) {
     }

@@ -123,10 +123,12 @@ public class TenantBackups {
     }
 
     /** One table of an archive. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "BackupTable")
     public record Table(String name, long rows, String checksum, String sha256) {
     }
 
     /** An archive's manifest, and its file name. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "BackupManifest")
     public record Manifest(int format, String name, UUID tenantId, String slug, String databaseName, String keyhubVersion,
             String productVersion, OffsetDateTime createdAt, long rows, List<Table> tables) {
 

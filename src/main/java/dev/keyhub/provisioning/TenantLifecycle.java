@@ -144,6 +144,7 @@ public class TenantLifecycle {
         });
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "TenantStats")
     public record Stats(UUID tenantId, TenantStatus status, String schemaVersion, long databaseSizeBytes,
             int openConnections, long members) {
     }
@@ -173,6 +174,7 @@ public class TenantLifecycle {
      * KeyHub's changelog as the tenant has it (at the top level), the product's ({@code product}, null without
      * a product changelog), and the drift of the whole database against its server's template.
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "TenantSchemaStatus")
     public record Schema(UUID tenantId, String version, String templateVersion, String newestRelease,
             List<String> pendingChangesets, List<String> onlyInTenant, List<String> onlyInTemplate,
             ProductSchema product) {
@@ -212,10 +214,12 @@ public class TenantLifecycle {
         });
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "TenantProbe")
     public record Probe(UUID tenantId, String slug, TenantStatus status, boolean reachable, Double latencyMs,
             String error) {
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "TenantHealth")
     public record Health(int total, int reachable, int unreachable, Double latencyP50Ms, Double latencyMaxMs,
             long checkedInMs, List<Probe> tenants) {
     }

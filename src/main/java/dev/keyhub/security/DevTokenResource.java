@@ -41,7 +41,7 @@ public class DevTokenResource {
 
     @GET
     @Produces(MediaType.TEXT_PLAIN)
-    @Operation(summary = "Dev and test only: a signed token for any subject, roles and tenant")
+    @Operation(hidden = true) // dev and test only (absent from production builds): not part of the contract
     public String token(@QueryParam("sub") String subject, @QueryParam("roles") String roles,
             @QueryParam("tenant") String tenant, @QueryParam("email") String email,
             @QueryParam("ttl") @DefaultValue("3600") long ttlSeconds) {

@@ -63,11 +63,13 @@ public class SessionService {
      * A session; {@code support} is set for a read-only support session in the tenant, which only the tenant's admins
      * see in their list (and can end).
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"id", "createdAt", "expiresAt", "current"})
     public record SessionView(UUID id, OffsetDateTime createdAt, OffsetDateTime expiresAt,
             OffsetDateTime lastAccessedAt, String ipAddress, String userAgent, boolean current, Support support) {
     }
 
     /** Who opened a support session, and why. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "SupportSessionInfo")
     public record Support(String agent, String reason) {
     }
 

@@ -49,6 +49,7 @@ public class SupportSessions {
     }
 
     /** A support session just opened: its token is answered here only. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "OpenedSupportSession")
     public record Opened(UUID id, String token, UUID tenantId, String tenantSlug, String reason, OffsetDateTime expiresAt) {
     }
 

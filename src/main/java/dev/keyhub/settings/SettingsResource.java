@@ -16,7 +16,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -31,6 +34,7 @@ import dev.keyhub.tenancy.TenantAccess;
 @Path("/api/tenants/{tenant}/settings")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Settings")
 @APIResponse(responseCode = "401", description = "No valid token or session")
 @APIResponse(responseCode = "403", description = "Not a tenant admin, or another tenant's token")
 @APIResponse(responseCode = "404", description = "Unknown tenant or setting")
@@ -48,19 +52,29 @@ public class SettingsResource {
     }
 
     /** Body of PUT: {@code {"value": <any JSON>}}. */
+    @Schema(name = "SettingValue", example = "{\"value\": {\"theme\": \"dark\", \"weeklyDigest\": true}}")
     public record Value(@NotNull JsonNode value) {
     }
 
     @GET
-    @Operation(summary = "All settings")
+    @Operation(operationId = "listSettings", summary = "List settings",
+            description = "All of the tenant's settings, ordered by key, each with its JSON value and when it last "
+                    + "changed. Needs the tenant's admin role.")
+    @APIResponse(responseCode = "200", description = "The settings")
     public Uni<List<Settings.Setting>> list(@PathParam("tenant") String tenant) {
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(settings::list);
     }
 
     @GET
     @Path("/{key}")
-    @Operation(summary = "One setting")
-    public Uni<Settings.Setting> get(@PathParam("tenant") String tenant, @PathParam("key") String key) {
+    @Operation(operationId = "getSetting", summary = "Get a setting",
+            description = "One setting by its key (1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or "
+                    + "digit). Needs the tenant's admin role.")
+    @APIResponse(responseCode = "200", description = "The setting")
+    @APIResponse(responseCode = "400", description = "Invalid key")
+    public Uni<Settings.Setting> get(@PathParam("tenant") String tenant,
+            @Parameter(description = "The setting's key: 1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+            @PathParam("key") String key) {
         checkKey(key);
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(ctx -> settings.get(ctx, key));
     }
@@ -68,10 +82,14 @@ public class SettingsResource {
     @PUT
     @Path("/{key}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Set a setting to a JSON value (at most 64 KiB)")
+    @Operation(operationId = "putSetting", summary = "Set a setting",
+            description = "Creates the setting or replaces its value with any JSON value of at most 64 KiB. "
+                    + "Needs the tenant's admin role; the change is audited.")
+    @APIResponse(responseCode = "200", description = "The setting as stored")
     @APIResponse(responseCode = "400", description = "Invalid key or value")
-    public Uni<Settings.Setting> put(@PathParam("tenant") String tenant, @PathParam("key") String key,
-            @NotNull @Valid Value body) {
+    public Uni<Settings.Setting> put(@PathParam("tenant") String tenant,
+            @Parameter(description = "The setting's key: 1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+            @PathParam("key") String key, @NotNull @Valid Value body) {
         checkKey(key);
         String json = body.value().toString();
         if (json.length() > MAX_VALUE_CHARS) {
@@ -82,9 +100,14 @@ public class SettingsResource {
 
     @DELETE
     @Path("/{key}")
-    @Operation(summary = "Remove a setting")
+    @Operation(operationId = "deleteSetting", summary = "Remove a setting",
+            description = "Removes the setting; a key that has none is a 404. Needs the tenant's admin role; the change "
+                    + "is audited.")
     @APIResponse(responseCode = "204", description = "Removed")
-    public Uni<Response> delete(@PathParam("tenant") String tenant, @PathParam("key") String key) {
+    @APIResponse(responseCode = "400", description = "Invalid key")
+    public Uni<Response> delete(@PathParam("tenant") String tenant,
+            @Parameter(description = "The setting's key: 1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+            @PathParam("key") String key) {
         checkKey(key);
         return access.resolve(tenant).map(ctx -> ctx.require(Role.ADMIN)).chain(ctx -> settings.delete(ctx, key))
                 .map(done -> Response.noContent().build());

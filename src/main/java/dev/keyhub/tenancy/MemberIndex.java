@@ -74,6 +74,7 @@ public class MemberIndex {
     }
 
     /** One of the caller's tenants, as a tenant picker shows it. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"id", "slug", "name", "role", "status"})
     public record MyTenant(UUID id, String slug, String name, Role role, TenantStatus status) {
     }
 
@@ -82,6 +83,7 @@ public class MemberIndex {
     }
 
     /** The caller's tenants, and the tenants open to them by the domain of their verified email. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(requiredProperties = {"tenants", "offered"})
     public record MyTenants(List<MyTenant> tenants, List<MyTenant> offered) {
     }
 

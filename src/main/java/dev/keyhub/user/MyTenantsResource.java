@@ -7,6 +7,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +21,7 @@ import dev.keyhub.tenancy.TenantAccess;
  * index in one query; no tenant claim is needed and no tenant database is opened.
  */
 @Path("/api/me/tenants")
+@Tag(name = "My tenants")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class MyTenantsResource {
@@ -36,9 +38,10 @@ public class MyTenantsResource {
     }
 
     @GET
-    @Operation(summary = "The tenants the caller is a member of (active and suspended ones), with their role in each, "
-            + "by name; and the tenants open to the domain of the caller's verified email (offered), with the role "
-            + "joining gives; at most 500 in all")
+    @Operation(operationId = "listMyTenants", summary = "List the caller's tenants",
+            description = "The tenants the caller is a member of (active and suspended ones), with their role in each, by "
+                    + "name; and the tenants open to the domain of the caller's verified email (offered), with the role "
+                    + "joining gives. At most 500 in all; any signed-in user may call it, and no tenant claim is needed.")
     @APIResponse(responseCode = "200", description = "The caller's tenants")
     @APIResponse(responseCode = "401", description = "No valid token or session")
     public Uni<MemberIndex.MyTenants> mine() {

@@ -1,5 +1,8 @@
 package dev.keyhub.common;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -8,10 +11,14 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.junit.QuarkusTest;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import static io.restassured.RestAssured.given;
 
-/** The OpenAPI document describes every route, with its error responses. */
+/**
+ * The OpenAPI document describes every route, with its error responses; and {@code docs/openapi.yaml}, from which the
+ * TypeScript client is generated and which CI lints with Spectral, is the document the application serves.
+ */
 @QuarkusTest
 class OpenApiTest {
 
@@ -42,6 +49,25 @@ class OpenApiTest {
                 assertTrue(responses.keySet().stream().anyMatch(code -> code.startsWith("4")),
                         method + " " + path + " lists its error responses: " + responses.keySet());
             });
+        }
+    }
+
+    /** The committed contract. Run with {@code -Dkeyhub.openapi.export=true} to write it after changing the API. */
+    static final Path EXPORTED = Path.of("docs/openapi.yaml");
+
+    @Test
+    void theExportedDocumentIsTheOneServed() throws IOException {
+        String served = given().queryParam("format", "yaml").get("/q/openapi").then().statusCode(200).extract().asString();
+        if (Boolean.getBoolean("keyhub.openapi.export")) {
+            Files.writeString(EXPORTED, served);
+        }
+        String exported = Files.exists(EXPORTED) ? Files.readString(EXPORTED) : "";
+        if (!served.equals(exported)) {
+            Path actual = Path.of("target/openapi.yaml");
+            Files.writeString(actual, served);
+            fail(EXPORTED + " differs from the document the application serves (written to " + actual + "). After an "
+                    + "API change, run ./mvnw test -Dtest=OpenApiTest -Dkeyhub.openapi.export=true, then "
+                    + "clients/typescript/generate, and commit both.");
         }
     }
 }

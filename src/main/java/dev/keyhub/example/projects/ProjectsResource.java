@@ -20,7 +20,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.security.Authenticated;
@@ -44,6 +48,7 @@ import dev.keyhub.tenancy.Role;
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 @IfBuildProperty(name = "keyhub.example.projects.enabled", stringValue = "true", enableIfMissing = true)
+@Tag(name = "Projects")
 @APIResponse(responseCode = "401", description = "No valid token or session")
 @APIResponse(responseCode = "403", description = "Not a member, role too low, or another tenant's token")
 @APIResponse(responseCode = "404", description = "Unknown tenant, project or task")
@@ -56,17 +61,22 @@ public class ProjectsResource {
         this.features = features;
     }
 
+    @Schema(example = "{\"name\": \"Website relaunch\"}")
     public record NewProject(@NotBlank @Size(max = 200) String name) {
     }
 
+    @Schema(example = "{\"title\": \"Draft the landing page\"}")
     public record NewTask(@NotBlank @Size(max = 500) String title) {
     }
 
+    @Schema(example = "{\"done\": true}")
     public record TaskChange(@NotNull Boolean done) {
     }
 
     @GET
-    @Operation(summary = "The tenant's projects, newest first, a page at a time")
+    @Operation(operationId = "listProjects", summary = "List projects",
+            description = "The tenant's projects, newest first, a page at a time: size is 1 to 200 (default 50) and "
+                    + "cursor is the nextCursor of the previous page. Any member of the tenant may call it.")
     @APIResponse(responseCode = "200", description = "A page of projects; nextCursor is null on the last page")
     @APIResponse(responseCode = "400", description = "Invalid cursor or size")
     public Uni<CursorPage<ProjectView>> list(@PathParam("tenant") String tenant, @QueryParam("cursor") String cursor,
@@ -77,8 +87,11 @@ public class ProjectsResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create a project (member)")
-    @APIResponse(responseCode = "201", description = "Created")
+    @Operation(operationId = "createProject", summary = "Create a project",
+            description = "Creates a project with the given name. Needs at least the member role; the change is "
+                    + "audited.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new project",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProjectView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body")
     public Uni<Response> create(@PathParam("tenant") String tenant, @Valid @NotNull NewProject body) {
         return features.write(tenant, Role.MEMBER, work -> Projects.create(work, body.name().strip())
@@ -88,7 +101,8 @@ public class ProjectsResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One project")
+    @Operation(operationId = "getProject", summary = "Get a project",
+            description = "One project of the tenant. Any member of the tenant may call it.")
     @APIResponse(responseCode = "200", description = "The project")
     public Uni<ProjectView> get(@PathParam("tenant") String tenant, @PathParam("id") String id) {
         UUID projectId = Ids.parse(id, "project_not_found", "project");
@@ -97,7 +111,8 @@ public class ProjectsResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Delete a project and its tasks (tenant admin)")
+    @Operation(operationId = "deleteProject", summary = "Delete a project",
+            description = "Deletes a project and its tasks. Needs the tenant's admin role; the change is audited.")
     @APIResponse(responseCode = "204", description = "Deleted")
     public Uni<Response> delete(@PathParam("tenant") String tenant, @PathParam("id") String id) {
         UUID projectId = Ids.parse(id, "project_not_found", "project");
@@ -107,7 +122,10 @@ public class ProjectsResource {
 
     @GET
     @Path("/{id}/tasks")
-    @Operation(summary = "A project's tasks, newest first, a page at a time")
+    @Operation(operationId = "listProjectTasks", summary = "List a project's tasks",
+            description = "A project's tasks, newest first, a page at a time: size is 1 to 200 (default 50) and cursor "
+                    + "is the nextCursor of the previous page. Any member of the tenant may call it; done is null "
+                    + "while the tenant is below product release product-1.1.")
     @APIResponse(responseCode = "200", description = "A page of tasks; nextCursor is null on the last page")
     @APIResponse(responseCode = "400", description = "Invalid cursor or size")
     public Uni<CursorPage<TaskView>> tasks(@PathParam("tenant") String tenant, @PathParam("id") String id,
@@ -121,8 +139,11 @@ public class ProjectsResource {
     @POST
     @Path("/{id}/tasks")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Add a task to a project (member)")
-    @APIResponse(responseCode = "201", description = "Created")
+    @Operation(operationId = "createProjectTask", summary = "Add a task to a project",
+            description = "Adds a task with the given title to a project. Needs at least the member role; the change "
+                    + "is audited.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the new task",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TaskView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body")
     public Uni<Response> createTask(@PathParam("tenant") String tenant, @PathParam("id") String id,
             @Valid @NotNull NewTask body) {
@@ -135,12 +156,14 @@ public class ProjectsResource {
     @PATCH
     @Path("/{id}/tasks/{task}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Mark a task done or not (member; needs the tenant at product release product-1.1)")
+    @Operation(operationId = "markProjectTaskDone", summary = "Mark a task done or not done",
+            description = "Sets whether a task of the project is done. Needs at least the member role, and the tenant's "
+                    + "data at product release product-1.1; the change is audited.")
     @APIResponse(responseCode = "200", description = "The task")
     @APIResponse(responseCode = "400", description = "Invalid body")
     @APIResponse(responseCode = "409", description = "The tenant's data is not at product-1.1 yet")
     public Uni<TaskView> markDone(@PathParam("tenant") String tenant, @PathParam("id") String id,
-            @PathParam("task") String task, @Valid @NotNull TaskChange body) {
+            @Parameter(description = "The task's id") @PathParam("task") String task, @Valid @NotNull TaskChange body) {
         UUID projectId = Ids.parse(id, "project_not_found", "project");
         UUID taskId = Ids.parse(task, "task_not_found", "task");
         return features.write(tenant, Role.MEMBER, work -> Projects.markDone(work, projectId, taskId, body.done()));
@@ -148,10 +171,11 @@ public class ProjectsResource {
 
     @DELETE
     @Path("/{id}/tasks/{task}")
-    @Operation(summary = "Delete a task (tenant admin)")
+    @Operation(operationId = "deleteProjectTask", summary = "Delete a task",
+            description = "Deletes a task of the project. Needs the tenant's admin role; the change is audited.")
     @APIResponse(responseCode = "204", description = "Deleted")
     public Uni<Response> deleteTask(@PathParam("tenant") String tenant, @PathParam("id") String id,
-            @PathParam("task") String task) {
+            @Parameter(description = "The task's id") @PathParam("task") String task) {
         UUID projectId = Ids.parse(id, "project_not_found", "project");
         UUID taskId = Ids.parse(task, "task_not_found", "task");
         return features.write(tenant, Role.ADMIN, work -> Projects.deleteTask(work, projectId, taskId))
