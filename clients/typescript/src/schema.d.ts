@@ -1153,7 +1153,7 @@ export interface paths {
         };
         /**
          * Start a browser login
-         * @description Starts a browser login to the tenant named by ?tenant= (or, without it, the one the host names) and redirects to Keycloak with state, nonce and a PKCE challenge. Anyone may call it; returnTo must be on the allow-list.
+         * @description Starts a browser login to the tenant named by ?tenant= (or, without it, the one the host names) and redirects to Keycloak with state, nonce and a PKCE challenge. With ?joinCode= instead, the login is to the code's tenant, and a person who is not yet a member joins it with the code when they come back (a member just signs in; the code is not used). Anyone may call it; returnTo must be on the allow-list.
          */
         get: operations["startBrowserLogin"];
         put?: never;
@@ -7340,6 +7340,8 @@ export interface operations {
     startBrowserLogin: {
         parameters: {
             query?: {
+                /** @description A join code: sign in to its tenant, joining it with the code if not yet a member */
+                joinCode?: string;
                 /** @description Where the browser goes after signing in; must be on the allow-list */
                 returnTo?: string;
                 /** @description The tenant to sign in to, by slug; absent for the tenant the host names */
@@ -7358,7 +7360,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No tenant, or returnTo not on the allow-list */
+            /** @description No tenant and no join code, or both, or returnTo not on the allow-list */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7367,7 +7369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is suspended */
+            /** @description The tenant is suspended, or the host names another tenant than the join code's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7376,7 +7378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown tenant */
+            /** @description Unknown tenant, or a join code that is not valid */
             404: {
                 headers: {
                     [name: string]: unknown;

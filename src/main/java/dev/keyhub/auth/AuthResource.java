@@ -69,25 +69,35 @@ public class AuthResource {
     @Path("/login")
     @Operation(operationId = "startBrowserLogin", summary = "Start a browser login",
             description = "Starts a browser login to the tenant named by ?tenant= (or, without it, the one the host "
-                    + "names) and redirects to Keycloak with state, nonce and a PKCE challenge. Anyone may call it; "
+                    + "names) and redirects to Keycloak with state, nonce and a PKCE challenge. With ?joinCode= instead, "
+                    + "the login is to the code's tenant, and a person who is not yet a member joins it with the code "
+                    + "when they come back (a member just signs in; the code is not used). Anyone may call it; "
                     + "returnTo must be on the allow-list.")
     @APIResponse(responseCode = "302", description = "To Keycloak's authorize endpoint")
-    @APIResponse(responseCode = "400", description = "No tenant, or returnTo not on the allow-list")
-    @APIResponse(responseCode = "403", description = "The tenant is suspended")
-    @APIResponse(responseCode = "404", description = "Unknown tenant")
+    @APIResponse(responseCode = "400", description = "No tenant and no join code, or both, or returnTo not on the allow-list")
+    @APIResponse(responseCode = "403", description = "The tenant is suspended, or the host names another tenant than the join code's")
+    @APIResponse(responseCode = "404", description = "Unknown tenant, or a join code that is not valid")
     @APIResponse(responseCode = "410", description = "Deleted tenant")
     @APIResponse(responseCode = "503", description = "Browser login is not configured")
     public Uni<Response> start(
             @Parameter(description = "The tenant to sign in to, by slug; absent for the tenant the host names")
             @QueryParam("tenant") String tenant,
+            @Parameter(description = "A join code: sign in to its tenant, joining it with the code if not yet a member")
+            @QueryParam("joinCode") String joinCode,
             @Parameter(description = "Where the browser goes after signing in; must be on the allow-list")
             @QueryParam("returnTo") String returnTo) {
-        // Without a tenant, the one the host names (<slug>.<base domain> or a verified domain), if any.
-        Uni<String> named = tenant != null && !tenant.isBlank() ? Uni.createFrom().item(tenant)
-                : access.hostTenant().map(host -> host == null ? null : host.slug());
-        return named.chain(t -> login.start(t, returnTo))
-                .map(authorize -> Response.status(Response.Status.FOUND).location(authorize)
-                        .header("Cache-Control", "no-store").build());
+        Uni<URI> authorize;
+        if (joinCode != null && !joinCode.isBlank()) {
+            // The code names the tenant; on a tenant's own host it must be that tenant's code.
+            authorize = access.hostTenant().chain(host -> login.start(tenant, joinCode, returnTo, host));
+        } else {
+            // Without a tenant, the one the host names (<slug>.<base domain> or a verified domain), if any.
+            Uni<String> named = tenant != null && !tenant.isBlank() ? Uni.createFrom().item(tenant)
+                    : access.hostTenant().map(host -> host == null ? null : host.slug());
+            authorize = named.chain(t -> login.start(t, null, returnTo, null));
+        }
+        return authorize.map(to -> Response.status(Response.Status.FOUND).location(to)
+                .header("Cache-Control", "no-store").build());
     }
 
     @GET

@@ -45,6 +45,7 @@ import dev.keyhub.catalog.TenantStatus;
 import dev.keyhub.common.ProblemException;
 import dev.keyhub.common.Slug;
 import dev.keyhub.domains.AutoJoin;
+import dev.keyhub.joincode.JoinCodeService;
 import dev.keyhub.session.SessionService;
 import dev.keyhub.tenancy.Member;
 import dev.keyhub.tenancy.MemberIndex;
@@ -61,7 +62,8 @@ import dev.keyhub.tenancy.TenantDirectory;
  * Keycloak, run by KeyHub as a confidential client. The state, nonce and PKCE verifier of a login in flight
  * live in the catalog ({@code oauth_states}), are single-use and expire; the callback checks the ID token
  * (signature, issuer, audience, expiry, nonce), creates or links the user in the tenant's database and
- * opens a server-side session, whose cookie is all the browser keeps.
+ * opens a server-side session, whose cookie is all the browser keeps. A login may carry a join code instead of a
+ * tenant: the person then signs in to the code's tenant and, when not yet a member, joins it with the code.
  */
 @ApplicationScoped
 public class BrowserLogin {
@@ -74,6 +76,7 @@ public class BrowserLogin {
     private final TenantDirectory directory;
     private final MemberIndex index;
     private final AutoJoin autoJoin;
+    private final JoinCodeService codes;
     private final SessionService sessions;
     private final AuthConfig config;
     private final String issuer;
@@ -83,13 +86,14 @@ public class BrowserLogin {
     private final DefaultJWTTokenParser idTokens = new DefaultJWTTokenParser();
     private final JWTAuthContextInfo idTokenRules;
 
-    public BrowserLogin(Pool catalog, TenantDirectory directory, MemberIndex index, AutoJoin autoJoin, SessionService sessions,
-            AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
+    public BrowserLogin(Pool catalog, TenantDirectory directory, MemberIndex index, AutoJoin autoJoin, JoinCodeService codes,
+            SessionService sessions, AuthConfig config, TenancyConfig tenancy, @ConfigProperty(name = "mp.jwt.verify.issuer") String accessTokenIssuer,
             @ConfigProperty(name = "mp.jwt.verify.publickey.location") Optional<String> accessTokenKeys) {
         this.catalog = catalog;
         this.directory = directory;
         this.index = index;
         this.autoJoin = autoJoin;
+        this.codes = codes;
         this.sessions = sessions;
         this.config = config;
         this.issuer = this.config.issuer().orElse(accessTokenIssuer);
@@ -106,20 +110,27 @@ public class BrowserLogin {
     }
 
     /**
-     * Starts a login to {@code tenantSlug} and answers Keycloak's authorize URL to send the browser to.
-     * 400 for a missing tenant or a {@code returnTo} off the allow-list, 404/410 for an unknown or deleted
-     * tenant, 403 for a suspended one, 503 when no client secret is configured.
+     * Starts a login to {@code tenantSlug}, or to the tenant of {@code joinCode}, and answers Keycloak's authorize URL
+     * to send the browser to. 400 for neither (or both), or a {@code returnTo} off the allow-list; 404/410 for an
+     * unknown or deleted tenant, 404 {@code join_code_invalid} for a code that names none; 403 for a suspended
+     * tenant, or 403 {@code tenant_mismatch} for a code of another tenant than {@code host} (the tenant the request's
+     * host names, null for none); 503 when no client secret is configured.
      */
-    public Uni<URI> start(String tenantSlug, String returnTo) {
+    public Uni<URI> start(String tenantSlug, String joinCode, String returnTo, TenantRef host) {
         if (config.clientSecret().isEmpty()) {
             return Uni.createFrom().failure(ProblemException.unavailable("login_not_configured",
                     "Browser login is not configured (keyhub.auth.client-secret).", 60));
         }
-        if (tenantSlug == null || tenantSlug.isBlank()) {
-            return Uni.createFrom().failure(ProblemException.badRequest("tenant_required",
-                    "Name the tenant to sign in to: /auth/login?tenant=<slug>."));
+        boolean byCode = joinCode != null && !joinCode.isBlank();
+        if (byCode && tenantSlug != null && !tenantSlug.isBlank()) {
+            return Uni.createFrom().failure(ProblemException.badRequest("tenant_or_join_code",
+                    "Name the tenant or give a join code, not both: the code names its tenant."));
         }
-        if (!SLUG.matcher(tenantSlug.strip()).matches()) {
+        if (!byCode && (tenantSlug == null || tenantSlug.isBlank())) {
+            return Uni.createFrom().failure(ProblemException.badRequest("tenant_required",
+                    "Name the tenant to sign in to (/auth/login?tenant=<slug>), or give a join code (?joinCode=…)."));
+        }
+        if (!byCode && !SLUG.matcher(tenantSlug.strip()).matches()) {
             return Uni.createFrom().failure(ProblemException.notFound("tenant_not_found", "There is no such tenant."));
         }
         String target = returnTo == null || returnTo.isBlank() ? config.allowedReturnTo().get(0) : returnTo;
@@ -130,14 +141,22 @@ public class BrowserLogin {
         String state = random();
         String nonce = random();
         String verifier = random();
-        return directory.bySlug(tenantSlug.strip())
-                .invoke(BrowserLogin::requireActive)
-                .chain(tenant -> catalog.preparedQuery("""
+        Uni<JoinCodeService.Invitation> invited = byCode ? codes.invitation(joinCode)
+                : directory.bySlug(tenantSlug.strip()).map(tenant -> new JoinCodeService.Invitation(tenant, null));
+        return invited
+                .invoke(invitation -> {
+                    if (host != null && !host.id().equals(invitation.tenant().id())) {
+                        throw TenantAccess.mismatch();
+                    }
+                    requireActive(invitation.tenant());
+                })
+                .chain(invitation -> catalog.preparedQuery("""
                         WITH expired AS (DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day')
-                        INSERT INTO oauth_states (state_hash, tenant_id, code_verifier, nonce, return_to, expires_at)
-                        VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')""")
-                        .execute(Tuple.tuple(List.of(sha256(state), tenant.id(), verifier, nonce, target,
-                                config.stateLifetime().toSeconds()))))
+                        INSERT INTO oauth_states (state_hash, tenant_id, code_verifier, nonce, return_to, expires_at,
+                                                  join_code_hash)
+                        VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second', $7)""")
+                        .execute(Tuple.tuple(java.util.Arrays.asList(sha256(state), invitation.tenant().id(), verifier,
+                                nonce, target, config.stateLifetime().toSeconds(), invitation.codeHash()))))
                 .map(ignored -> endpoint("auth", Map.of("client_id", config.clientId(), "response_type", "code",
                         "scope", "openid", "redirect_uri", config.redirectUri(), "state", state, "nonce", nonce,
                         "code_challenge", challenge(verifier), "code_challenge_method", "S256")));
@@ -157,7 +176,7 @@ public class BrowserLogin {
         return catalog.preparedQuery("""
                 UPDATE oauth_states SET consumed_at = now()
                 WHERE state_hash = $1 AND consumed_at IS NULL
-                RETURNING tenant_id, code_verifier, nonce, return_to, expires_at > now() AS fresh""")
+                RETURNING tenant_id, code_verifier, nonce, return_to, join_code_hash, expires_at > now() AS fresh""")
                 .execute(Tuple.of(sha256(state)))
                 .chain(rows -> {
                     if (rows.size() == 0) {
@@ -177,11 +196,12 @@ public class BrowserLogin {
                     }
                     UUID tenantId = r.getUUID("tenant_id");
                     String nonce = r.getString("nonce");
+                    String joinCodeHash = r.getString("join_code_hash");
                     URI returnTo = URI.create(r.getString("return_to"));
                     return exchange(code, r.getString("code_verifier"))
                             .chain(idToken -> verify(idToken, nonce))
                             .chain(claims -> directory.liveById(tenantId).invoke(BrowserLogin::requireActive)
-                                    .chain(tenant -> link(tenant, claims)
+                                    .chain(tenant -> link(tenant, claims, joinCodeHash, clientIp)
                                             .chain(member -> sessions.open(new TenantContext(tenant, member, clientIp),
                                                     userAgent))))
                             .map(opened -> new Completed(opened.token(), opened.expiresAt(), returnTo));
@@ -243,16 +263,17 @@ public class BrowserLogin {
      * The member behind the ID token in the tenant's database. An identity seen before is the same user; a
      * verified email of an existing user links the identity to that user; a token whose tenant claim names
      * this tenant makes a new member, and so does a verified email at a domain the tenant opened to auto-join (with
-     * the domain's role). Anyone else is refused.
+     * the domain's role), and so does the login's join code (with the code's role, counted as one use). Anyone else is
+     * refused. A member who signs in with a join code stays as they are, and the code is not used.
      */
-    private Uni<Member> link(TenantRef tenant, JwtClaims claims) {
+    private Uni<Member> link(TenantRef tenant, JwtClaims claims, String joinCodeHash, String clientIp) {
         boolean verified = Boolean.TRUE.equals(claims.getClaimValue("email_verified"));
         String email = string(claims, "email");
         return (verified ? autoJoin.roleFor(tenant.id(), email) : Uni.createFrom().<Role>nullItem())
-                .chain(byDomain -> link(tenant, claims, byDomain));
+                .chain(byDomain -> link(tenant, claims, byDomain, joinCodeHash, clientIp));
     }
 
-    private Uni<Member> link(TenantRef tenant, JwtClaims claims, Role byDomain) {
+    private Uni<Member> link(TenantRef tenant, JwtClaims claims, Role byDomain, String joinCodeHash, String clientIp) {
         String subject = string(claims, "sub");
         String email = string(claims, "email");
         String name = string(claims, "name");
@@ -274,6 +295,10 @@ public class BrowserLogin {
             return linked.chain(done -> {
                 if (done) {
                     return member(tx, subject);
+                }
+                if (joinCodeHash != null) {
+                    return codes.admit(tx, tenant, new TenantAccess.Caller(issuer, subject), email, clientIp, joinCodeHash)
+                            .chain(() -> member(tx, subject));
                 }
                 if (!vouched && byDomain == null || email == null) {
                     throw ProblemException.forbidden("not_a_member",

@@ -149,6 +149,50 @@ public class JoinCodeService {
                     "The token carries no usable email claim, which a new member needs."));
         }
         String hash = JoinCodes.hash(normalised);
+        return tenantOf(hash)
+                .invoke(tenant -> {
+                    if (!TenantAccess.allows(boundTenant, tenant) || host != null && !host.id().equals(tenant.id())) {
+                        throw TenantAccess.mismatch();
+                    }
+                    checkActive(tenant);
+                })
+                .chain(tenant -> index.change(tenant, null, tx -> join(tx, tenant, caller, email.strip(), ip, hash), Joined::userId))
+                .onFailure(JoinCodeService::countsAsFailedAttempt).invoke(() -> limiter.failed(key));
+    }
+
+    /** A join code a browser login carries: its tenant and the hash under which it is redeemed at the callback. */
+    public record Invitation(TenantRef tenant, String codeHash) {
+    }
+
+    /**
+     * The invitation behind a typed code, for a browser login that signs a person in and joins them in one step
+     * ({@code /auth/login?joinCode=…}): 404 {@code join_code_invalid} for a code that names no live tenant. Whether
+     * the code can still be used is decided when it is redeemed, at the callback ({@link #admit}).
+     */
+    public Uni<Invitation> invitation(String typed) {
+        String normalised = JoinCodes.normalise(typed);
+        if (normalised == null) {
+            return Uni.createFrom().failure(invalid());
+        }
+        String hash = JoinCodes.hash(normalised);
+        return tenantOf(hash).map(tenant -> new Invitation(tenant, hash));
+    }
+
+    /**
+     * Redeems the code with {@code codeHash} for an identity that is not yet a member, inside the caller's transaction
+     * in the tenant's database (a browser login's): the same conditional use and audit as {@link #redeem}, with the
+     * same 410s for a revoked, expired or used-up code. Answers the new member's user id.
+     */
+    public Uni<UUID> admit(SqlConnection tx, TenantRef tenant, TenantAccess.Caller caller, String email, String ip,
+            String codeHash) {
+        if (email == null || email.isBlank() || email.length() > 320) {
+            return Uni.createFrom().failure(ProblemException.badRequest("email_required",
+                    "The identity provider gave no usable email, which a new member needs."));
+        }
+        return join(tx, tenant, caller, email.strip(), ip, codeHash).map(Joined::userId);
+    }
+
+    private Uni<TenantRef> tenantOf(String hash) {
         return catalog.preparedQuery("SELECT tenant_id FROM join_code_index WHERE code_hash = $1")
                 .execute(Tuple.of(hash))
                 .chain(rows -> {
@@ -158,15 +202,7 @@ public class JoinCodeService {
                     return directory.liveById(rows.iterator().next().getUUID("tenant_id"))
                             .onFailure(e -> e instanceof ProblemException p && p.status() == 404)
                             .transform(e -> invalid());
-                })
-                .invoke(tenant -> {
-                    if (!TenantAccess.allows(boundTenant, tenant) || host != null && !host.id().equals(tenant.id())) {
-                        throw TenantAccess.mismatch();
-                    }
-                    checkActive(tenant);
-                })
-                .chain(tenant -> index.change(tenant, null, tx -> join(tx, tenant, caller, email.strip(), ip, hash), Joined::userId))
-                .onFailure(JoinCodeService::countsAsFailedAttempt).invoke(() -> limiter.failed(key));
+                });
     }
 
     private Uni<Joined> join(SqlConnection tx, TenantRef tenant, TenantAccess.Caller caller, String email, String ip,

@@ -245,6 +245,43 @@ class KeycloakEndToEndTest {
                 .body("tenants.slug", org.hamcrest.Matchers.hasItem("initech")).body("offered", org.hamcrest.Matchers.empty());
     }
 
+    @Test
+    @Order(8)
+    void aBrowserSignsInWithAJoinCodeAndJoinsItsTenant() {
+        String alice = Keycloak.token("alice");
+        var created = given().auth().oauth2(alice).contentType(ContentType.JSON).body(Map.of("role", "viewer", "maxUses", 1))
+                .post("/api/tenants/acme/join-codes").then().statusCode(201).extract();
+        String code = created.path("code");
+        String codeId = created.path("id");
+        // Refused before Keycloak: a code that names no tenant, a tenant and a code at once, another tenant's host.
+        given().redirects().follow(false).queryParam("joinCode", "0000-0000-0000-0000-0000").get("/auth/login").then()
+                .statusCode(404).body("code", equalTo("join_code_invalid"));
+        given().redirects().follow(false).queryParam("joinCode", code).queryParam("tenant", "acme").get("/auth/login")
+                .then().statusCode(400).body("code", equalTo("tenant_or_join_code"));
+        given().redirects().follow(false).header("Host", "globex.tenants.test").queryParam("joinCode", code)
+                .get("/auth/login").then().statusCode(403).body("code", equalTo("tenant_mismatch"));
+
+        // Bob, nothing in acme, signs in with the code: he joins with its role and his session is acme's.
+        Response joined = callback(Keycloak.signIn(startLoginWithCode(code), "bob"));
+        joined.then().statusCode(303).header("Location", equalTo(Keycloak.APP));
+        String cookie = joined.getCookie("keyhub_session");
+        given().cookie("keyhub_session", cookie).get("/api/tenants/current/me").then().statusCode(200)
+                .body("tenant.slug", equalTo("acme")).body("role", equalTo("viewer")).body("email", equalTo("bob@globex.test"));
+        given().cookie("keyhub_session", cookie).get("/api/tenants/globex/me").then().statusCode(403);
+        given().auth().oauth2(alice).get("/api/tenants/acme/join-codes").then().statusCode(200)
+                .body("items.find { it.id == '" + codeId + "' }.usedCount", equalTo(1));
+
+        // Signing in with it again, as a member now, just signs in: the used-up code is not redeemed a second time.
+        callback(Keycloak.signIn(startLoginWithCode(code), "bob")).then().statusCode(303);
+        given().auth().oauth2(Keycloak.token("bob")).get("/api/me/tenants").then().statusCode(200)
+                .body("tenants.find { it.slug == 'acme' }.role", equalTo("viewer"));
+    }
+
+    private static URI startLoginWithCode(String code) {
+        return URI.create(given().redirects().follow(false).queryParam("joinCode", code).queryParam("returnTo", Keycloak.APP)
+                .get("/auth/login").then().statusCode(302).extract().header("Location"));
+    }
+
     private static URI startLogin(String tenant, String returnTo) {
         String location = given().redirects().follow(false).queryParam("tenant", tenant).queryParam("returnTo", returnTo)
                 .get("/auth/login").then().statusCode(302).header("Cache-Control", equalTo("no-store"))
