@@ -43,6 +43,8 @@ const E = {
   signOut: el("sign-out", HTMLButtonElement),
   signInForm: el("sign-in-form", HTMLFormElement),
   signInTenant: el("sign-in-tenant", HTMLInputElement),
+  signInCodeForm: el("sign-in-code-form", HTMLFormElement),
+  signInCode: el("sign-in-code", HTMLInputElement),
   tenantList: el("tenant-list", HTMLUListElement),
   offeredBlock: el("offered-block", HTMLElement),
   offeredList: el("offered-list", HTMLUListElement),
@@ -102,11 +104,24 @@ function button(/** @type {string} */ label, /** @type {() => void} */ onClick, 
 
 // --- Signing in and out -----------------------------------------------------------------------------------------
 
+/**
+ * Sends the browser through Keycloak and back to this page: to a tenant, or with a join code to the code's tenant
+ * (joining it when not yet a member). Keycloak asks for a password only when it has no session of its own yet.
+ * @param {{ tenant: string } | { joinCode: string }} target
+ */
+function signIn(target) {
+  const query = new URLSearchParams({ ...target, returnTo: new URL("./", location.href).href });
+  location.assign(`/auth/login?${query}`);
+}
+
 E.signInForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const tenant = E.signInTenant.value.trim().toLowerCase();
-  const back = new URL("./", location.href).href;
-  location.assign(`/auth/login?tenant=${encodeURIComponent(tenant)}&returnTo=${encodeURIComponent(back)}`);
+  signIn({ tenant: E.signInTenant.value.trim().toLowerCase() });
+});
+
+E.signInCodeForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  signIn({ joinCode: E.signInCode.value.trim() });
 });
 
 E.signOut.addEventListener("click", async () => {
@@ -164,7 +179,8 @@ async function showTenants() {
   E.offeredBlock.hidden = data.offered.length === 0;
   E.offeredList.replaceChildren(...data.offered.map((t) => h("li", {},
     h("span", {}, h("strong", {}, t.name), " ", h("span", { class: "meta" }, `${t.slug} · joins as ${t.role}`)),
-    button(`Join ${t.name}`, () => joinOffered(t.slug)))));
+    // Signing in to a tenant open to one's email domain joins it, with the domain's role.
+    button(`Join ${t.name}`, () => signIn({ tenant: t.slug })))));
 }
 
 async function switchTo(/** @type {string} */ tenant) {
@@ -176,16 +192,6 @@ async function switchTo(/** @type {string} */ tenant) {
   await start();
   say(`Now in ${data.tenant.slug}.`);
   E.main.focus();
-}
-
-async function joinOffered(/** @type {string} */ tenant) {
-  const { data, error } = await api.POST("/api/join", { body: { tenant } });
-  if (!data) {
-    say(problemText(error, "Could not join."), true);
-    return;
-  }
-  say(`You joined ${data.tenantSlug} as ${data.role}.`);
-  await showTenants();
 }
 
 // --- Profile ----------------------------------------------------------------------------------------------------
@@ -240,7 +246,7 @@ E.membersMore.addEventListener("click", () => showMembers(false));
 function memberRow(/** @type {Member} */ m) {
   const label = m.name ?? m.email;
   const item = h("li", { "data-member": m.email },
-    h("span", {}, h("strong", {}, label), " ", h("span", { class: "meta" }, `${m.email} · `,
+    h("span", {}, h("strong", {}, label), " ", h("span", { class: "meta" }, m.name ? `${m.email} · ` : "",
       h("span", { class: "role" }, m.role))));
   if (me?.role === "admin" && m.id !== me.id) {
     const select = /** @type {HTMLSelectElement} */ (h("select", { "aria-label": `Role of ${label}` },
@@ -312,16 +318,11 @@ E.inviteCopy.addEventListener("click", async () => {
   }
 });
 
-E.redeemForm.addEventListener("submit", async (event) => {
+// A session belongs to one tenant and cannot join another (403 tenant_mismatch from POST /api/join): redeeming
+// signs in again with the code, which Keycloak answers at once from its own session, and lands in the new tenant.
+E.redeemForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const { data, error } = await api.POST("/api/join", { body: { code: E.redeemCode.value.trim() } });
-  if (!data) {
-    say(problemText(error, "The code was not accepted."), true);
-    return;
-  }
-  E.redeemCode.value = "";
-  say(`You joined ${data.tenantSlug} as ${data.role}. Open it from your tenants.`);
-  await showTenants();
+  signIn({ joinCode: E.redeemCode.value.trim() });
 });
 
 // --- Sessions ---------------------------------------------------------------------------------------------------
