@@ -86,6 +86,16 @@ class ExampleAppBrowserIT {
             // Alice signs in to Acme Labs, then picks Acme among her tenants.
             signIn(alice, origin, "acme-labs", "alice");
             waitText(alice, By.id("profile-tenant"), "acme-labs");
+            // Usable with a keyboard and a screen reader: every visible control has a label or an accessible name,
+            // and on a page just loaded the first Tab reaches the skip link.
+            assertEquals(0L, alice.executeScript("""
+                    return [...document.querySelectorAll('input, select, textarea, button')]
+                        .filter(e => e.offsetParent !== null)
+                        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                            && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+                        .length;"""), "every visible control is labelled");
+            alice.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+            assertEquals("Skip to content", alice.switchTo().activeElement().getText());
             click(alice, By.xpath("//ul[@id='tenant-list']//button[normalize-space()='Open Acme']"));
             waitText(alice, By.id("profile-tenant"), "acme");
             assertEquals("admin", alice.findElement(By.id("profile-role")).getText());
