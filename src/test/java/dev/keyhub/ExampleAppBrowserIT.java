@@ -13,12 +13,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -94,7 +98,7 @@ class ExampleAppBrowserIT {
                         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
                             && !(e.tagName === 'BUTTON' && e.textContent.trim()))
                         .length;"""), "every visible control is labelled");
-            alice.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+            alice.findElement(By.tagName("body")).sendKeys(Keys.TAB);
             assertEquals("Skip to content", alice.switchTo().activeElement().getText());
             click(alice, By.xpath("//ul[@id='tenant-list']//button[normalize-space()='Open Acme']"));
             waitText(alice, By.id("profile-tenant"), "acme");
@@ -107,7 +111,7 @@ class ExampleAppBrowserIT {
             String code = codeField.getDomProperty("value");
             assertFalse(code == null || code.isBlank(), "a join code is shown");
             click(alice, By.id("invite-copy"));
-            wait(alice).until(ExpectedConditions.textMatches(By.id("status"), java.util.regex.Pattern.compile("copied|selected")));
+            wait(alice).until(ExpectedConditions.textMatches(By.id("status"), Pattern.compile("copied|selected")));
 
             // Bob, in his own browser at phone width, signs in to Globex and redeems it: he signs in again with the
             // code (Keycloak knows him by now and asks nothing) and lands in Acme as a member.
@@ -221,7 +225,7 @@ class ExampleAppBrowserIT {
         assertEquals(401L, status);
     }
 
-    private static boolean signInShown(org.openqa.selenium.WebDriver driver, String origin) {
+    private static boolean signInShown(WebDriver driver, String origin) {
         return driver.getCurrentUrl().equals(origin + "/app/")
                 && driver.findElements(By.id("sign-in-tenant")).stream().anyMatch(WebElement::isDisplayed);
     }
@@ -244,7 +248,7 @@ class ExampleAppBrowserIT {
     private static WebDriverWait wait(ChromeDriver driver) {
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
         // A page being replaced by the next one leaves stale elements behind; the condition is asked again.
-        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        wait.ignoring(StaleElementReferenceException.class);
         return wait;
     }
 

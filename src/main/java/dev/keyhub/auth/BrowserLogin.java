@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -155,7 +156,7 @@ public class BrowserLogin {
                         INSERT INTO oauth_states (state_hash, tenant_id, code_verifier, nonce, return_to, expires_at,
                                                   join_code_hash)
                         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second', $7)""")
-                        .execute(Tuple.tuple(java.util.Arrays.asList(sha256(state), invitation.tenant().id(), verifier,
+                        .execute(Tuple.tuple(Arrays.asList(sha256(state), invitation.tenant().id(), verifier,
                                 nonce, target, config.stateLifetime().toSeconds(), invitation.codeHash()))))
                 .map(ignored -> endpoint("auth", Map.of("client_id", config.clientId(), "response_type", "code",
                         "scope", "openid", "redirect_uri", config.redirectUri(), "state", state, "nonce", nonce,
